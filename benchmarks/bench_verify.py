@@ -1,0 +1,229 @@
+"""Benchmarks of zoogen's verification stage.
+
+(a) Wall time of zoogen's evaluation + speed measurement (one DetectorSession) for the tiny detector on
+    N validation images, against MMDetection's own way: ``Runner.from_cfg(cfg).test()`` (tools/test.py)
+    followed by ``InferenceBenchmark`` (tools/analysis_tools/benchmark.py, made to run on the CPU), on
+    the same model and data. Target: ratio <= 1.1.
+(b) COCO evaluation time of pycocotools vs faster-coco-eval on a synthetic 5000-image detection set,
+    the statistics asserted identical.
+
+    python benchmarks/bench_verify.py [--images 200] [--coco-images 5000] [--skip-a] [--skip-b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "verify"))
+
+
+# -- (a) ---------------------------------------------------------------------------------------------
+
+
+def _mmdet_reference(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> tuple[dict, float]:
+    """tools/test.py then benchmark.py (InferenceBenchmark, CUDA calls made no-ops); wall time."""
+    import mmdet.utils.benchmark as mmdet_benchmark
+    import torch
+    from mmengine.config import Config
+    from mmengine.logging import MMLogger
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    start = time.perf_counter()
+    cfg = Config.fromfile(str(config))
+    cfg.test_dataloader.num_workers = 0
+    cfg.test_dataloader.persistent_workers = False
+    cfg.test_dataloader.dataset.data_root = str(data_root) + "/"
+    cfg.test_evaluator.ann_file = str(data_root / "annotations" / "instances_val2017.json")
+    cfg.work_dir = str(work_dir)
+    cfg.load_from = str(checkpoint)
+    metrics = Runner.from_cfg(cfg).test()
+
+    bench_cfg = Config.fromfile(str(config))
+    bench_cfg.test_dataloader.dataset.data_root = str(data_root) + "/"
+    init_default_scope("mmdet")
+    patches = [
+        (torch.cuda, "synchronize", lambda *a, **k: None),
+        (torch.nn.Module, "cuda", lambda self, *a, **k: self),
+        (mmdet_benchmark, "get_max_cuda_memory", lambda *a, **k: 0),
+    ]
+    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
+    for obj, name, value in patches:
+        setattr(obj, name, value)
+    try:
+        logger = MMLogger.get_instance("bench-mmdet", log_level="WARNING")
+        bench = mmdet_benchmark.InferenceBenchmark(
+            bench_cfg, str(checkpoint), False, False, 2000, 50, 5, logger=logger
+        )
+        bench.run(1)
+    finally:
+        for obj, name, value in saved:
+            setattr(obj, name, value)
+    return metrics, time.perf_counter() - start
+
+
+def _zoogen(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> tuple[dict, dict, float]:
+    import torch
+
+    from zoogen.verify.device import resolve_device
+    from zoogen.verify.session import DetectorSession
+
+    start = time.perf_counter()
+    loaded = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    session = DetectorSession(
+        config, loaded, data_root=data_root, device=resolve_device(False, None), work_dir=work_dir
+    )
+    result = session.run(speed=True)
+    seconds = time.perf_counter() - start
+    return result.evaluation.metrics, vars(result.speed), seconds
+
+
+def bench_a(images: int, checkpoint: Path | None, rounds: int) -> None:
+    import tiny_detector
+
+    tmp = Path(tempfile.mkdtemp(prefix="zoogen-bench-"))
+    data_root = tiny_detector.make_tiny_coco(tmp / "coco", val=images)
+    config = tiny_detector.write_tiny_config(tmp / "mmdet", data_root)
+    if checkpoint is None:
+        t0 = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            checkpoint = tiny_detector.train_tiny_detector(config, tmp / "train", tmp / "ckpt")
+        print(f"trained the tiny detector in {time.perf_counter() - t0:.1f} s -> {checkpoint.name}")
+    print(f"(a) tiny detector, {images} val images, CPU ({_threads()} threads)")
+    ours, theirs = [], []
+    for i in range(rounds):
+        with contextlib.redirect_stdout(io.StringIO()):
+            ref_metrics, ref_s = _mmdet_reference(config, checkpoint, data_root, tmp / f"ref{i}")
+            metrics, speed, our_s = _zoogen(config, checkpoint, data_root, tmp / f"zoo{i}")
+        assert metrics == {k: float(v) for k, v in ref_metrics.items()}, (metrics, ref_metrics)
+        theirs.append(ref_s)
+        ours.append(our_s)
+        print(
+            f"  round {i + 1}: mmdet test loop + benchmark.py {ref_s:6.2f} s | zoogen verify {our_s:6.2f} s"
+            f" | ratio {our_s / ref_s:.2f} | bbox_mAP {metrics['coco/bbox_mAP']:.3f} (identical)"
+            f" | {speed['fps']:.1f} fps over {speed['timed_images']} timed images"
+        )
+    print(
+        f"  best of {rounds}: mmdet {min(theirs):.2f} s, zoogen {min(ours):.2f} s,"
+        f" ratio {min(ours) / min(theirs):.2f} (target <= 1.10)"
+    )
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+# -- (b) ---------------------------------------------------------------------------------------------
+
+
+def synthetic_detection_set(n_images: int, seed: int = 0) -> tuple[dict, list[dict]]:
+    """A COCO ground truth of ``n_images`` images (80 categories) and noisy detections of it."""
+    rng = random.Random(seed)
+    categories = [{"id": i + 1, "name": f"c{i + 1}"} for i in range(80)]
+    images, anns, dets = [], [], []
+    ann_id = 1
+    for image_id in range(1, n_images + 1):
+        width, height = 640, 480
+        images.append({"id": image_id, "width": width, "height": height, "file_name": f"{image_id}.jpg"})
+        for _ in range(rng.randint(1, 14)):
+            w, h = rng.uniform(8, 300), rng.uniform(8, 300)
+            x, y = rng.uniform(0, width - w), rng.uniform(0, height - h)
+            cat = rng.randint(1, 80)
+            anns.append(
+                {
+                    "id": ann_id,
+                    "image_id": image_id,
+                    "category_id": cat,
+                    "bbox": [x, y, w, h],
+                    "area": w * h,
+                    "iscrowd": int(rng.random() < 0.01),
+                }
+            )
+            ann_id += 1
+            if rng.random() < 0.85:  # a detection near the object
+                jitter = [
+                    rng.gauss(0, 0.1 * w),
+                    rng.gauss(0, 0.1 * h),
+                    rng.gauss(0, 0.1 * w),
+                    rng.gauss(0, 0.1 * h),
+                ]
+                box = [x + jitter[0], y + jitter[1], max(1.0, w + jitter[2]), max(1.0, h + jitter[3])]
+                det_cat = cat if rng.random() < 0.9 else rng.randint(1, 80)
+                dets.append(
+                    {"image_id": image_id, "category_id": det_cat, "bbox": box, "score": rng.random()}
+                )
+        for _ in range(rng.randint(0, 20)):  # false positives
+            w, h = rng.uniform(8, 200), rng.uniform(8, 200)
+            box = [rng.uniform(0, width - w), rng.uniform(0, height - h), w, h]
+            dets.append(
+                {
+                    "image_id": image_id,
+                    "category_id": rng.randint(1, 80),
+                    "bbox": box,
+                    "score": 0.6 * rng.random(),
+                }
+            )
+    return {"images": images, "annotations": anns, "categories": categories}, dets
+
+
+def bench_b(n_images: int) -> None:
+    from faster_coco_eval import COCOeval_faster
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    gt_doc, dets = synthetic_detection_set(n_images)
+    print(
+        f"(b) COCO bbox evaluation, {n_images} images, {len(gt_doc['annotations'])} objects,"
+        f" {len(dets)} detections"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        gt_file = Path(tmp) / "gt.json"
+        gt_file.write_text(json.dumps(gt_doc))
+        stats = {}
+        for name, cls in (("pycocotools", COCOeval), ("faster-coco-eval", COCOeval_faster)):
+            with contextlib.redirect_stdout(io.StringIO()):
+                gt = COCO(str(gt_file))
+                dt = gt.loadRes([dict(d) for d in dets])
+                start = time.perf_counter()
+                coco_eval = cls(gt, dt, "bbox")  # as MMDetection's CocoMetric sets it up
+                coco_eval.params.maxDets = [100, 300, 1000]
+                coco_eval.evaluate()
+                coco_eval.accumulate()
+                coco_eval.summarize()
+                seconds = time.perf_counter() - start
+            stats[name] = [round(float(v), 12) for v in coco_eval.stats[:12]]
+            print(f"  {name:17s} {seconds:6.2f} s   mAP {stats[name][0]:.4f}  AR@1000 {stats[name][8]:.4f}")
+        assert stats["pycocotools"] == stats["faster-coco-eval"], stats
+        print("  the 12 statistics are identical")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--images", type=int, default=200, help="validation images for (a)")
+    parser.add_argument("--rounds", type=int, default=2, help="repetitions of (a)")
+    parser.add_argument("--checkpoint", type=Path, help="reuse a trained tiny checkpoint for (a)")
+    parser.add_argument("--coco-images", type=int, default=5000, help="images of the set in (b)")
+    parser.add_argument("--skip-a", action="store_true")
+    parser.add_argument("--skip-b", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_a:
+        bench_a(args.images, args.checkpoint, args.rounds)
+    if not args.skip_b:
+        bench_b(args.coco_images)
+
+
+if __name__ == "__main__":
+    main()

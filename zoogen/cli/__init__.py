@@ -1,0 +1,32 @@
+"""The ``zoogen`` command line: options in, one pipeline call out."""
+
+from __future__ import annotations
+
+import click
+
+from zoogen import __version__
+from zoogen.cli.build import build_command, check_command, i18n_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zoogen")
+def cli() -> None:
+    """Model-zoo pages from OpenMMLab metafiles: validated, bilingual, verified."""
+
+
+cli.add_command(check_command)
+cli.add_command(build_command)
+cli.add_command(i18n_group)
+
+
+def _add_verify() -> None:
+    from zoogen.cli.verify import verify_command
+
+    cli.add_command(verify_command)
+
+
+_add_verify()
+
+
+def main() -> None:
+    cli()

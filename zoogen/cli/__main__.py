@@ -1,0 +1,3 @@
+from zoogen.cli import main
+
+main()

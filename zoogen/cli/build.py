@@ -1,0 +1,117 @@
+"""``zoogen check``, ``zoogen build`` and ``zoogen i18n``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from zoogen.errors import Diagnostic, ZoogenError
+from zoogen.meta import LoadedZoo, load_zoo
+from zoogen.site.languages import LANGUAGES
+
+DEFAULT_ZOO = Path("zoo_meta")
+zoo_option = click.option("--zoo", type=click.Path(path_type=Path), default=DEFAULT_ZOO, show_default=True,
+                          help="The zoo: a model-index.yml or the folder holding it.")
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
+def _report(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.secho(str(diagnostic), err=True, fg="red" if diagnostic.level == "error" else "yellow")
+
+
+def _load(zoo: Path, strict: bool, configs_root: Path | None = None) -> LoadedZoo:
+    loaded = load_zoo(zoo, strict=strict, configs_root=configs_root)
+    _report(loaded.diagnostics)
+    if loaded.errors:
+        click.secho(f"{len(loaded.errors)} error(s) in {zoo}", err=True, fg="red")
+        sys.exit(1)
+    return loaded
+
+
+def _fail(error: ZoogenError) -> None:
+    click.secho(f"zoogen: {error}", err=True, fg="red")
+    sys.exit(1)
+
+
+@click.command("check")
+@click.argument("zoo", type=click.Path(path_type=Path), required=False, default=DEFAULT_ZOO)
+@click.option("--configs-root", type=click.Path(path_type=Path, file_okay=False),
+              help="Check that every model's Config exists below this folder.")
+@strict_option
+def check_command(zoo: Path, configs_root: Path | None, strict: bool) -> None:
+    """Validate the metafiles of ZOO (default: zoo_meta) and report every problem once."""
+    loaded = _load(zoo, strict, configs_root)
+    methods = loaded.zoo.methods
+    click.echo(f"{zoo}: {len(methods)} methods, {len(loaded.zoo.models)} models, "
+               f"{len(loaded.warnings)} warning(s)")
+
+
+@click.command("build")
+@click.option("--lang", type=click.Choice([*LANGUAGES, "all"]), default="all", show_default=True,
+              help="The language to build.")
+@zoo_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("build/html"),
+              show_default=True, help="Output folder; each language goes to <out>/<lang>.")
+@click.option("--results", type=click.Path(path_type=Path, file_okay=False), default=Path("results"),
+              show_default=True, help="Verification records to show in the tables (if the folder exists).")
+@strict_option
+def build_command(lang: str, zoo: Path, out: Path, results: Path, strict: bool) -> None:
+    """Validate the zoo and build its site with Sphinx (warnings are errors)."""
+    from zoogen.site.build import build_language
+
+    _load(zoo, strict)
+    languages = LANGUAGES if lang == "all" else (lang,)
+    for language in languages:
+        try:
+            result = build_language(zoo.resolve(), out, language,
+                                    results=results.resolve() if results.is_dir() else None, strict=strict)
+        except ZoogenError as error:
+            _fail(error)
+        click.echo(f"{language}: {result.output} ({result.seconds:.1f} s)")
+
+
+@click.group("i18n")
+def i18n_group() -> None:
+    """Gettext catalogs of the site (sphinx-intl workflow)."""
+
+
+@i18n_group.command("update")
+@zoo_option
+@click.option("--lang", "language", default="zh_CN", show_default=True, help="Catalog language.")
+def i18n_update(zoo: Path, language: str) -> None:
+    """Extract the pages' messages and update the catalogs of LANG."""
+    from zoogen.site.i18n import update_catalogs
+
+    loaded = _load(zoo, strict=False)
+    locale_dir = loaded.zoo.info.locale_dir
+    try:
+        catalogs = update_catalogs(zoo.resolve(), locale_dir, language)
+    except ZoogenError as error:
+        _fail(error)
+    click.echo(f"updated {len(catalogs)} catalog(s) in {locale_dir}")
+
+
+@i18n_group.command("status")
+@zoo_option
+@click.option("--lang", "language", default="zh_CN", show_default=True, help="Catalog language.")
+@strict_option
+def i18n_status(zoo: Path, language: str, strict: bool) -> None:
+    """Translated, fuzzy and untranslated counts per page; --strict fails unless all are translated."""
+    from zoogen.site.i18n import catalog_status
+
+    loaded = _load(zoo, strict=False)
+    statuses = catalog_status(loaded.zoo.info.locale_dir, language)
+    if not statuses:
+        click.echo(f"no catalogs for {language} in {loaded.zoo.info.locale_dir}; run 'zoogen i18n update'")
+        sys.exit(1 if strict else 0)
+    width = max(len(s.page) for s in statuses)
+    click.echo(f"{'page':<{width}}  translated  fuzzy  untranslated")
+    for s in statuses:
+        click.echo(f"{s.page:<{width}}  {s.translated:>10}  {s.fuzzy:>5}  {s.untranslated:>12}")
+    incomplete = [s.page for s in statuses if not s.complete]
+    click.echo(f"{len(statuses) - len(incomplete)}/{len(statuses)} pages fully translated")
+    if strict and incomplete:
+        sys.exit(1)

@@ -1,0 +1,172 @@
+"""``model-index.yml`` and its imports to a ``Zoo``.
+
+Collections lend their fields to their models (the model's own values win; ``Metadata`` is merged).
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from zoogen.errors import Diagnostic, Diagnostics, Location
+from zoogen.meta.keys import canonical_keys, original_key
+from zoogen.meta.metafile import MetafileReader
+from zoogen.meta.registry import Registry, load_registry
+from zoogen.meta.schema import Collection, Method, Model, Zoo
+from zoogen.meta.yaml_source import YamlSyntaxError, load_yaml
+from zoogen.meta.zooinfo import load_zoo_info
+
+INDEX_FILE = "model-index.yml"
+
+
+@dataclass
+class LoadedZoo:
+    zoo: Zoo
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+
+def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | None = None) -> LoadedZoo:
+    """Load a model index (a ``model-index.yml`` or the folder holding it).
+
+    Never raises for bad input: every problem becomes a diagnostic; warnings are errors when ``strict``.
+    """
+    path = Path(path)
+    index = path / INDEX_FILE if path.is_dir() else path
+    diags = Diagnostics(strict=strict)
+    registry = load_registry()
+    root = index.parent
+    info = load_zoo_info(root, registry, diags)
+    methods = []
+    for metafile in _imports(index, diags):
+        method = _read_method(metafile, root, registry, diags)
+        if method:
+            methods.append(method)
+    methods = _order(methods, info.method_order, index, diags)
+    for method in methods:
+        method.title = info.method_titles.get(method.id, method.title)
+        method.description = info.method_descriptions.get(method.id)
+    _check_zoo(methods, diags, configs_root)
+    return LoadedZoo(Zoo(root=root, index=index, info=info, methods=methods), diags.items)
+
+
+def _imports(index: Path, diags: Diagnostics) -> list[Path]:
+    if not index.is_file():
+        diags.error("model index not found", Location(index, 1))
+        return []
+    try:
+        doc = load_yaml(index)
+    except YamlSyntaxError as exc:
+        diags.error(str(exc), exc.location)
+        return []
+    if not isinstance(doc.data, dict):
+        diags.error("a model index is a mapping with an 'Import' list", doc.at())
+        return []
+    fields, _ = canonical_keys(doc.data, ("Import",))
+    import_key = original_key(doc.data, "Import")
+    patterns = fields.get("Import") or []
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list):
+        diags.error("Import should be a list of paths", doc.at(import_key), "Import")
+        return []
+    files: list[Path] = []
+    for position, pattern in enumerate(patterns):
+        where = doc.at(import_key, position)
+        if not isinstance(pattern, str):
+            diags.error("an Import entry should be a path", where, "Import")
+            continue
+        matches = sorted(glob.glob(str(index.parent / pattern), recursive=True))
+        if not matches:
+            diags.warn(f"imported file not found: {pattern}", where, "Import")
+        for match in matches:
+            file = Path(match)
+            if file not in files:
+                files.append(file)
+    return files
+
+
+def _method_id(metafile: Path, root: Path) -> str:
+    folder = metafile.parent.name if metafile.parent != root else metafile.stem
+    return folder if metafile.name in ("metafile.yml", "metafile.yaml") else f"{folder}-{metafile.stem}"
+
+
+def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnostics) -> Method | None:
+    try:
+        doc = load_yaml(metafile)
+    except YamlSyntaxError as exc:
+        diags.error(str(exc), exc.location)
+        return None
+    except OSError as exc:
+        diags.error(f"cannot read: {exc.strerror}", Location(metafile, 1))
+        return None
+    method_id = _method_id(metafile, root)
+    collections, models = MetafileReader(doc, method_id, registry, diags).read()
+    title = collections[0].name if collections else method_id
+    method = Method(id=method_id, title=title, description=None, metafile=metafile, collections=collections)
+    method.models = [_inherit(model, collections, diags) for model in models]
+    return method
+
+
+def _inherit(model: Model, collections: list[Collection], diags: Diagnostics) -> Model:
+    collection = next((c for c in collections if c.name == model.collection), None)
+    if collection is None:
+        return model
+    return replace(
+        model,
+        metadata={**collection.metadata, **model.metadata},
+        paper=model.paper or collection.paper,
+        code=model.code or collection.code,
+        readme=model.readme or collection.readme,
+    )
+
+
+def _order(methods: list[Method], order: list[str], index: Path, diags: Diagnostics) -> list[Method]:
+    """Methods in zoo.yml's order first, then the rest in import order."""
+    if not order:
+        return methods
+    by_id = {method.id: method for method in methods}
+    for method_id in order:
+        if method_id not in by_id:
+            diags.error(f"zoo.yml lists method {method_id!r}, which no imported metafile defines",
+                        Location(index.parent / "zoo.yml", 1), "methods")
+    ordered = [by_id[m] for m in order if m in by_id]
+    return ordered + [m for m in methods if m.id not in order]
+
+
+def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | None) -> None:
+    """Checks that need the whole zoo: collections, duplicate names, config files."""
+    collections = {c.name for method in methods for c in method.collections}
+    seen: dict[str, Model] = {}
+    for method in methods:
+        kept = []
+        for model in method.models:
+            if model.collection is not None and model.collection not in collections:
+                diags.warn(f"model {model.name!r} is in unknown collection {model.collection!r}",
+                           model.location, "In Collection")
+            if model.name in seen:
+                first = seen[model.name].location
+                diags.warn(f"duplicate model name {model.name!r} (first at {first}); this one is ignored",
+                           model.location, "Name")
+                continue
+            seen[model.name] = model
+            if configs_root is not None and model.config and not _config_exists(configs_root, model.config):
+                diags.warn(f"config not found under {configs_root}: {model.config}", model.location, "Config")
+            kept.append(model)
+        method.models = kept
+
+
+def _config_exists(configs_root: Path, config: str) -> bool:
+    relative = Path(config)
+    candidates = [configs_root / relative]
+    if relative.parts and relative.parts[0] == "configs":
+        candidates.append(configs_root.joinpath(*relative.parts[1:]))
+    return any(candidate.is_file() for candidate in candidates)

@@ -1,0 +1,277 @@
+"""One metafile (``<method>/metafile.yml``) to Collections and Models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from zoogen.errors import Diagnostics, Location
+from zoogen.meta import normalise
+from zoogen.meta.keys import (
+    CODE_KEYS,
+    COLLECTION_KEYS,
+    MODEL_KEYS,
+    PAPER_KEYS,
+    RESULT_KEYS,
+    canonical_keys,
+    original_key,
+)
+from zoogen.meta.registry import Registry
+from zoogen.meta.schema import Collection, Model, Paper, Result
+from zoogen.meta.yaml_source import YamlDocument
+
+SPEED_KEYS = ("inference time (ms/im)", "inference time (s/im)")
+LIST_METADATA = ("Training Techniques", "Architecture")
+
+
+class MetafileReader:
+    """Reads one parsed metafile; problems go to ``diags`` with their lines."""
+
+    def __init__(self, doc: YamlDocument, method: str, registry: Registry, diags: Diagnostics) -> None:
+        self.doc = doc
+        self.method = method
+        self.registry = registry
+        self.diags = diags
+
+    def read(self) -> tuple[list[Collection], list[Model]]:
+        data = self.doc.data
+        if data is None:
+            self.diags.warn("the metafile is empty", self.doc.at())
+            return [], []
+        if isinstance(data, list):
+            self.diags.warn("top-level list instead of 'Models:'; read as the Models list", self.doc.at())
+            return [], self._models(data, ())
+        if not isinstance(data, dict):
+            self.diags.error(f"expected a mapping with Collections and Models, got {type(data).__name__}",
+                             self.doc.at())
+            return [], []
+        top, unknown = canonical_keys(data, ("Collections", "Models", "Import"))
+        for key in unknown:
+            self.diags.warn(f"unknown top-level key {key!r}; ignored", self.doc.at(key), key)
+        collections_key = original_key(data, "Collections")
+        models_key = original_key(data, "Models")
+        collections: list[Collection] = []
+        raw_collections = top.get("Collections")
+        if raw_collections is not None and not isinstance(raw_collections, list):
+            self.diags.warn("Collections should be a list; ignored", self.doc.at(collections_key), "Collections")
+        elif raw_collections:
+            for index, raw in enumerate(raw_collections):
+                collection = self._collection(raw, (collections_key, index))
+                if collection:
+                    collections.append(collection)
+        if "Models" in top and top["Models"] is None:
+            self.diags.warn("Models is set to nothing", self.doc.at(models_key), "Models")
+        raw_models = top.get("Models") or []
+        if not isinstance(raw_models, list):
+            self.diags.warn("Models should be a list; ignored", self.doc.at(models_key), "Models")
+            raw_models = []
+        return collections, self._models(raw_models, (models_key,))
+
+    # -- collections -------------------------------------------------------------------------------
+
+    def _collection(self, raw: Any, path: tuple[Any, ...]) -> Collection | None:
+        where = self.doc.at(*path)
+        if not isinstance(raw, dict):
+            self.diags.warn("a collection should be a mapping; ignored", where, "Collections")
+            return None
+        fields, unknown = canonical_keys(raw, COLLECTION_KEYS)
+        for key in unknown:
+            self.diags.warn(f"unknown collection key {key!r}; ignored", self.doc.at(*path, key), key)
+        name = normalise.one_line(fields.get("Name"))
+        if not name:
+            self.diags.warn("collection without a Name; ignored", where, "Name")
+            return None
+        return Collection(
+            name=name,
+            metadata=self._metadata(fields.get("Metadata"), (*path, original_key(raw, "Metadata"))),
+            paper=self._paper(fields.get("Paper"), self.doc.at(*path, original_key(raw, "Paper"))),
+            code=self._code(fields.get("Code"), self.doc.at(*path, original_key(raw, "Code"))),
+            readme=normalise.one_line(fields.get("README")),
+            location=where,
+        )
+
+    def _paper(self, raw: Any, where: Location) -> Paper | None:
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, str):
+            return Paper(url=normalise.optional_url(raw, where, "Paper", self.diags), title=None)
+        if isinstance(raw, dict):
+            fields, _ = canonical_keys(raw, PAPER_KEYS)
+            url = normalise.optional_url(fields.get("URL"), where, "Paper.URL", self.diags)
+            return Paper(url=url, title=normalise.one_line(fields.get("Title")))
+        self.diags.warn("Paper should be a URL or {URL, Title}; ignored", where, "Paper")
+        return None
+
+    def _code(self, raw: Any, where: Location) -> str | None:
+        if isinstance(raw, dict):
+            fields, _ = canonical_keys(raw, CODE_KEYS)
+            raw = fields.get("URL")
+        return normalise.optional_url(raw, where, "Code", self.diags)
+
+    def _metadata(self, raw: Any, path: tuple[Any, ...]) -> dict[str, Any]:
+        if raw is None:
+            return {}
+        where = self.doc.at(*path)
+        if not isinstance(raw, dict):
+            self.diags.warn(f"Metadata should be a mapping, got {type(raw).__name__}; ignored", where, "Metadata")
+            return {}
+        metadata = dict(raw)
+        for key in LIST_METADATA:
+            if key in metadata:
+                metadata[key] = normalise.string_list(metadata[key], self.doc.at(*path, key), key, self.diags)
+        return metadata
+
+    # -- models ------------------------------------------------------------------------------------
+
+    def _models(self, raw_models: list[Any], path: tuple[Any, ...]) -> list[Model]:
+        models = []
+        for index, raw in enumerate(raw_models):
+            model = self._model(raw, (*path, index))
+            if model:
+                models.append(model)
+        return models
+
+    def _model(self, raw: Any, path: tuple[Any, ...]) -> Model | None:
+        where = self.doc.at(*path)
+        if not isinstance(raw, dict):
+            self.diags.warn(f"a model should be a mapping, got {type(raw).__name__}; ignored", where, "Models")
+            return None
+        fields, unknown = canonical_keys(raw, MODEL_KEYS + SPEED_KEYS)
+
+        def at(key: str) -> Location:
+            return self.doc.at(*path, original_key(raw, key))
+
+        metadata = self._metadata(fields.get("Metadata"), (*path, original_key(raw, "Metadata")))
+        for key in SPEED_KEYS:  # seen outside Metadata in real files
+            if key in fields:
+                self.diags.warn(f"'{key}' stands outside Metadata; moved into it", at(key), key)
+                metadata.setdefault(key, fields.pop(key))
+        for key in unknown:
+            if key not in SPEED_KEYS:
+                self.diags.warn(f"unknown model key {key!r}; ignored", at(key), key)
+
+        config = normalise.config_path(fields.get("Config"), at("Config"), self.diags)
+        name = fields.get("Name")
+        if name is not None and not isinstance(name, str):
+            self.diags.warn(f"Name should be a string, got {type(name).__name__}", at("Name"), "Name")
+            name = str(name)
+        name = normalise.one_line(name)
+        if not name:
+            if not config:
+                self.diags.warn("model without a Name or Config; ignored", where, "Name")
+                return None
+            name = Path(config).stem
+            self.diags.warn(f"model without a Name; named {name!r} after its Config", where, "Name")
+
+        collection = fields.get("In Collection")
+        return Model(
+            name=name,
+            method=self.method,
+            collection=normalise.one_line(collection) if collection is not None else None,
+            config=config,
+            metadata=metadata,
+            results=self._results(fields.get("Results"), (*path, original_key(raw, "Results"))),
+            weights=normalise.weights_url(fields.get("Weights"), at("Weights"), self.diags),
+            log=normalise.optional_url(fields.get("Log"), at("Log"), "Log", self.diags),
+            speed=normalise.speed_records(metadata, self.doc.at(*path, original_key(raw, "Metadata")), self.diags),
+            paper=self._paper(fields.get("Paper"), at("Paper")),
+            code=self._code(fields.get("Code"), at("Code")),
+            readme=normalise.one_line(fields.get("README")),
+            alias=normalise.string_list(fields.get("Alias"), at("Alias"), "Alias", self.diags),
+            converted_from=self._converted_from(fields.get("Converted From")),
+            tolerances=self._tolerances(fields.get("Tolerance"), at("Tolerance")),
+            location=where,
+        )
+
+    def _converted_from(self, raw: Any) -> str | None:
+        if isinstance(raw, dict):
+            return normalise.one_line(raw.get("Code") or raw.get("Weights"))
+        return normalise.one_line(raw)
+
+    def _tolerances(self, raw: Any, where: Location) -> dict[str, float]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.diags.warn("Tolerance should map metric names to numbers; ignored", where, "Tolerance")
+            return {}
+        tolerances = {}
+        for metric, value in raw.items():
+            tolerance = normalise.number(value)
+            if tolerance is None or tolerance < 0:
+                self.diags.warn(f"tolerance of {metric!r} is not a number >= 0; ignored", where, "Tolerance")
+                continue
+            tolerances[self.registry.canonical("metrics", str(metric)) or str(metric)] = tolerance
+        return tolerances
+
+    # -- results -----------------------------------------------------------------------------------
+
+    def _results(self, raw: Any, path: tuple[Any, ...]) -> list[Result]:
+        if raw is None:
+            return []
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list):
+            self.diags.warn(f"Results should be a list, got {type(raw).__name__}; ignored",
+                            self.doc.at(*path), "Results")
+            return []
+        results: list[Result] = []
+        for index, item in enumerate(raw):
+            result = self._result(item, (*path, index))
+            if result:
+                results.append(result)
+        return self._move_box_ap(results)
+
+    def _result(self, raw: Any, path: tuple[Any, ...]) -> Result | None:
+        where = self.doc.at(*path)
+        if not isinstance(raw, dict):
+            self.diags.warn("a result should be a mapping {Task, Dataset, Metrics}; ignored", where, "Results")
+            return None
+        fields, _ = canonical_keys(raw, RESULT_KEYS)
+        task = normalise.one_line(fields.get("Task"))
+        dataset = normalise.one_line(fields.get("Dataset"))
+        if not task or not dataset:
+            self.diags.warn("a result needs Task and Dataset; ignored", where, "Results")
+            return None
+        task = self._known("tasks", task, where, "Task")
+        dataset = self._known("datasets", dataset, where, "Dataset")
+        metrics_key = original_key(raw, "Metrics")
+        raw_metrics = fields.get("Metrics")
+        if not isinstance(raw_metrics, dict):
+            self.diags.warn(f"Metrics should be a mapping of metric to value, got {type(raw_metrics).__name__}"
+                            "; result ignored", self.doc.at(*path, metrics_key), "Metrics")
+            return None
+        metrics: dict[str, float | str] = {}
+        for name, value in raw_metrics.items():
+            metric_where = self.doc.at(*path, metrics_key, name)
+            canonical = self.registry.canonical("metrics", str(name)) or str(name)
+            numeric = normalise.number(value)
+            if numeric is None:
+                if isinstance(value, str) and value.strip():
+                    metrics[canonical] = value.strip()
+                else:
+                    self.diags.warn(f"metric {name!r} has no value; ignored", metric_where, f"Metrics.{name}")
+                continue
+            metrics[canonical] = numeric
+        return Result(task=task, dataset=dataset, metrics=metrics, location=where)
+
+    def _known(self, kind: str, name: str, where: Location, field: str) -> str:
+        canonical = self.registry.canonical(kind, name)
+        return canonical or name
+
+    def _move_box_ap(self, results: list[Result]) -> list[Result]:
+        """``box AP`` filed under Instance Segmentation belongs to Object Detection on the same dataset."""
+        for result in list(results):
+            if result.task != "Instance Segmentation" or "box AP" not in result.metrics:
+                continue
+            self.diags.warn("'box AP' under Instance Segmentation; moved to Object Detection",
+                            result.location, "Metrics.box AP")
+            value = result.metrics.pop("box AP")
+            detection = next((r for r in results if r.task == "Object Detection" and r.dataset == result.dataset),
+                             None)
+            if detection is None:
+                detection = Result("Object Detection", result.dataset, {}, result.location)
+                results.insert(results.index(result), detection)
+            detection.metrics.setdefault("box AP", value)
+            if not result.metrics:
+                results.remove(result)
+        return results

@@ -1,0 +1,143 @@
+"""Lenient fixes for real metafiles. Each function repairs one kind of value and reports what it did.
+
+Every fix is reported as a warning with file, line and field (an error under ``--strict``).
+Values that cannot be repaired safely are dropped with a warning, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from zoogen.errors import Diagnostics, Location
+from zoogen.meta.schema import SpeedRecord
+
+_RESOLUTION = re.compile(r"^\s*\(?\s*(\d+)\s*[,x×]\s*(\d+)\s*\)?\s*$")
+
+
+def is_http_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parsed = urlparse(value.strip())
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def weights_url(value: Any, where: Location, diags: Diagnostics) -> str | None:
+    """``Weights`` must be one http(s) URL; empty, lists and other values are repaired or dropped."""
+    if value is None or value == "" or value == []:
+        if value is not None:
+            diags.warn("Weights is empty; the model is listed without a download", where, "Weights")
+        return None
+    if isinstance(value, list):
+        urls = [item for item in value if is_http_url(item)]
+        diags.warn(f"Weights is a list of {len(value)}; the first URL is used", where, "Weights")
+        return urls[0].strip() if urls else None
+    if not is_http_url(value):
+        diags.warn(f"Weights is not an http(s) URL: {str(value)[:80]!r}; dropped", where, "Weights")
+        return None
+    return value.strip()
+
+
+def optional_url(value: Any, where: Location, field: str, diags: Diagnostics) -> str | None:
+    if value in (None, ""):
+        return None
+    if not is_http_url(value):
+        diags.warn(f"{field} is not an http(s) URL: {str(value)[:80]!r}; dropped", where, field)
+        return None
+    return value.strip()
+
+
+def config_path(value: Any, where: Location, diags: Diagnostics) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        diags.warn(f"Config should be a path, got {type(value).__name__}; dropped", where, "Config")
+        return None
+    path = value.strip()
+    if path.endswith(".py.py"):
+        diags.warn(f"Config ends in a repeated '.py': {path}; read as one '.py'", where, "Config")
+        while path.endswith(".py.py"):
+            path = path[: -len(".py")]
+    return path
+
+
+def one_line(value: Any) -> str | None:
+    """Titles may span several YAML lines; fold them into one."""
+    if value is None:
+        return None
+    return " ".join(str(value).split()) or None
+
+
+def string_list(value: Any, where: Location, field: str, diags: Diagnostics) -> list[str]:
+    """Fields such as ``Training Techniques`` are lists; a lone string becomes a one-item list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        diags.warn(f"{field} is a string, expected a list; read as a list of one", where, field)
+        return [value]
+    if isinstance(value, list):
+        return [str(item) for item in value if item is not None]
+    diags.warn(f"{field} should be a list, got {type(value).__name__}; dropped", where, field)
+    return []
+
+
+def number(value: Any) -> float | None:
+    """A metric or metadata number; strings such as ``"37.4"`` count, ``"-"`` does not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().rstrip("%"))
+        except ValueError:
+            return None
+    return None
+
+
+def resolution(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            return int(value[0]), int(value[1])
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, str):
+        match = _RESOLUTION.match(value)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def speed_records(metadata: dict[str, Any], where: Location, diags: Diagnostics) -> list[SpeedRecord]:
+    """``inference time (ms/im)`` (a list of measurements, or a bare number) and the older ``(s/im)``."""
+    records: list[SpeedRecord] = []
+    for key, scale in (("inference time (ms/im)", 1.0), ("inference time (s/im)", 1000.0)):
+        raw = metadata.get(key)
+        if raw is None:
+            continue
+        items = raw if isinstance(raw, list) else [raw]
+        for item in items:
+            if isinstance(item, dict):
+                value = number(item.get("value"))
+                if value is None or value <= 0:
+                    diags.warn(f"{key} has no positive value; dropped", where, key)
+                    continue
+                batch = number(item.get("batch size"))
+                records.append(
+                    SpeedRecord(
+                        ms_per_image=value * scale,
+                        hardware=one_line(item.get("hardware")),
+                        backend=one_line(item.get("backend")),
+                        batch_size=int(batch) if batch else None,
+                        precision=one_line(item.get("mode")),
+                        resolution=resolution(item.get("resolution")),
+                    )
+                )
+            else:
+                value = number(item)
+                if value is None or value <= 0:
+                    diags.warn(f"{key} is not a positive number: {item!r}; dropped", where, key)
+                    continue
+                records.append(SpeedRecord(ms_per_image=value * scale))
+    return records

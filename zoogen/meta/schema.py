@@ -1,0 +1,158 @@
+"""The typed, normalised model of a zoo: what every later stage works on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoogen.errors import Location
+
+
+@dataclass(frozen=True)
+class Paper:
+    url: str | None
+    title: str | None
+
+
+@dataclass
+class Result:
+    """One ``{Task, Dataset, Metrics}`` entry of a model."""
+
+    task: str
+    dataset: str
+    metrics: dict[str, float | str]
+    location: Location
+
+
+@dataclass(frozen=True)
+class SpeedRecord:
+    """One measurement of ``inference time (ms/im)`` with the conditions it was taken under."""
+
+    ms_per_image: float
+    hardware: str | None = None
+    backend: str | None = None
+    batch_size: int | None = None
+    precision: str | None = None
+    resolution: tuple[int, int] | None = None
+
+    @property
+    def fps(self) -> float:
+        return 1000.0 / self.ms_per_image
+
+
+@dataclass
+class Model:
+    name: str
+    method: str
+    collection: str | None
+    config: str | None
+    metadata: dict[str, Any]
+    results: list[Result]
+    weights: str | None
+    log: str | None
+    speed: list[SpeedRecord]
+    paper: Paper | None
+    code: str | None
+    readme: str | None
+    alias: list[str]
+    converted_from: str | None
+    tolerances: dict[str, float]
+    location: Location
+
+    def metric(self, task: str, dataset: str, metric: str) -> float | str | None:
+        for result in self.results:
+            if result.task == task and result.dataset == dataset and metric in result.metrics:
+                return result.metrics[metric]
+        return None
+
+
+@dataclass
+class Collection:
+    name: str
+    metadata: dict[str, Any]
+    paper: Paper | None
+    code: str | None
+    readme: str | None
+    location: Location
+
+
+@dataclass
+class Method:
+    """The models of one metafile (``<method>/metafile.yml``): one page of the site."""
+
+    id: str
+    title: str
+    description: str | None
+    metafile: Path
+    collections: list[Collection] = field(default_factory=list)
+    models: list[Model] = field(default_factory=list)
+
+    @property
+    def paper(self) -> Paper | None:
+        for collection in self.collections:
+            if collection.paper:
+                return collection.paper
+        return next((m.paper for m in self.models if m.paper), None)
+
+    @property
+    def readme(self) -> str | None:
+        return next((c.readme for c in self.collections if c.readme), None)
+
+
+@dataclass
+class TableColumn:
+    key: str
+    title: str
+    translate: bool = False
+
+
+@dataclass
+class ProseTable:
+    """A free table of the overview (zoo.yml), cells in Markdown."""
+
+    columns: list[TableColumn]
+    rows: list[dict[str, str]]
+
+
+@dataclass
+class Section:
+    """A section of the overview page (zoo.yml)."""
+
+    title: str
+    body: str | None = None
+    table: ProseTable | None = None
+    methods: bool = False
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class ZooInfo:
+    """Zoo-level content from ``zoo.yml`` (or derived defaults when a zoo has none)."""
+
+    title: str = "Model Zoo"
+    intro: str | None = None
+    columns: list[str] = field(
+        default_factory=lambda: [
+            "backbone", "style", "lr_schd", "memory", "inference_fps", "metrics", "config", "download",
+        ]
+    )
+    sections: list[Section] = field(default_factory=list)
+    locale_dir: Path | None = None
+    links: dict[str, str] = field(default_factory=dict)
+    config_base_url: str | None = None
+    method_titles: dict[str, str] = field(default_factory=dict)
+    method_descriptions: dict[str, str] = field(default_factory=dict)
+    method_order: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Zoo:
+    root: Path
+    index: Path
+    info: ZooInfo
+    methods: list[Method]
+
+    @property
+    def models(self) -> list[Model]:
+        return [model for method in self.methods for model in method.models]

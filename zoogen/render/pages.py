@@ -1,0 +1,138 @@
+"""Which pages exist, and their MyST text: one Jinja2 template per kind of page, one set for all languages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from zoogen.meta.registry import load_registry
+from zoogen.meta.schema import Zoo
+from zoogen.records import VerificationRecord
+from zoogen.render import markup
+from zoogen.render.marks import Marker, newest_records, verdict_summary
+from zoogen.render.stats import zoo_statistics
+from zoogen.render.tables import Table, TableBuilder, all_models_table
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+METHODS_DIR = "methods"
+REPORT_PAGE = "verification"
+
+
+@dataclass
+class PageSet:
+    """Generated pages: document name (``methods/faster_rcnn``) -> MyST text."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def write(self, source_dir: Path) -> list[Path]:
+        """Write every page as ``<docname>.md`` below ``source_dir``, unchanged files left untouched."""
+        written = []
+        for docname, text in self.pages.items():
+            path = source_dir / f"{docname}.md"
+            if path.is_file() and path.read_text(encoding="utf-8") == text:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".md.tmp")
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, path)
+            written.append(path)
+        return written
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # the output is Markdown: metafile text is escaped with the `md` filter
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = markup.escape
+    env.filters["mdlink"] = markup.link
+    env.filters["mdurl"] = markup.url
+    return env
+
+
+def render_pages(
+    zoo: Zoo,
+    records: Mapping[str, list[VerificationRecord]] | None = None,
+    templates_dir: Path = TEMPLATES_DIR,
+) -> PageSet:
+    """Every page of the site for ``zoo``; language-neutral (Chinese comes from the catalogs)."""
+    registry = load_registry()
+    env = _environment(templates_dir)
+    newest = newest_records(records or {})
+    titles = {method.id: method.title for method in zoo.methods}
+    links = "\n".join(f"[{label}]: {markup.url(url)}" for label, url in zoo.info.links.items())
+    common = {"zoo": zoo, "info": zoo.info, "link_definitions": links, "methods_dir": METHODS_DIR,
+              "report_page": REPORT_PAGE}
+    pages = PageSet()
+    pages.pages["index"] = env.get_template("index.md.j2").render(**common)
+
+    method_template = env.get_template("method.md.j2")
+    marker = Marker(newest, report_link=f"../{REPORT_PAGE}.md") if newest else None
+    builder = TableBuilder(registry, zoo.info.columns, zoo.info.config_base_url, marker)
+    for method in zoo.methods:
+        notes = marker.notes(method.models) if marker else []
+        notes_table = Table(["Model", "Verdicts", "Hardware", "Date"], notes) if notes else None
+        pages.pages[f"{METHODS_DIR}/{method.id}"] = method_template.render(
+            **common, method=method, groups=builder.method_tables(method.models), notes_table=notes_table,
+            readme_url=_readme_url(zoo, method.readme),
+        )
+
+    pages.pages["statistics"] = env.get_template("statistics.md.j2").render(**common, **_statistics_tables(zoo))
+    pages.pages["models"] = env.get_template("models.md.j2").render(
+        **common, table=all_models_table(zoo.models, registry, titles),
+    )
+    report_rows = []
+    for model in zoo.models:
+        record = newest.get(model.name)
+        env_info = record.environment if record else None
+        report_rows.append([
+            f"[{markup.escape(titles[model.method])}]({METHODS_DIR}/{model.method}.md)",
+            markup.escape(model.name),
+            markup.escape(verdict_summary(record)) if record else "-",
+            markup.escape((env_info.device_name or env_info.device or "-")) if env_info else "-",
+            markup.escape(str(record.images)) if record and record.images else "-",
+            markup.escape((env_info.date or "-")[:10]) if env_info else "-",
+        ])
+    pages.pages[REPORT_PAGE] = env.get_template("verification.md.j2").render(
+        **common,
+        table=Table(["Method", "Model", "Verdicts", "Hardware", "Images", "Date"], report_rows),
+        verified=sum(1 for model in zoo.models if model.name in newest),
+    )
+    return pages
+
+
+def _readme_url(zoo: Zoo, readme: str | None) -> str | None:
+    if not readme:
+        return None
+    if readme.startswith(("http://", "https://")):
+        return readme
+    base = zoo.info.config_base_url
+    return f"{base.rstrip('/')}/{readme.lstrip('/')}" if base else None
+
+
+def _statistics_tables(zoo: Zoo) -> dict[str, Table]:
+    stats = zoo_statistics(zoo)
+    totals = [["Methods", stats.methods], ["Papers", stats.papers], ["Models", stats.models],
+              ["Checkpoints", stats.checkpoints]]
+    return {
+        "totals": Table(["Quantity", "Count"], [[name, str(count)] for name, count in totals], [0]),
+        "per_task_dataset": Table(
+            ["Task", "Dataset", "Models"],
+            [[markup.escape(task), markup.escape(dataset), str(count)]
+             for task, dataset, count in stats.per_task_dataset],
+            [0],
+        ),
+        "per_method": Table(
+            ["Method", "Models", "Checkpoints"],
+            [[f"[{markup.escape(title)}]({METHODS_DIR}/{method_id}.md)", str(models), str(checkpoints)]
+             for method_id, title, models, checkpoints in stats.per_method],
+        ),
+    }

@@ -1,0 +1,1 @@
+"""Sphinx glue: one code path for ``conf.py`` (Read the Docs) and ``zoogen build``."""

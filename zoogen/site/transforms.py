@@ -1,0 +1,60 @@
+"""Docutils transforms: keep data out of the gettext catalogs, translate the few words in data cells."""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+DATA_CLASS = "zoo-data"
+TRANSLATE_PREFIX = "zoo-translate-"
+WORDS_DOMAIN = "zoogen"
+
+
+class DataTableCells(SphinxTransform):
+    """Body cells of ``zoo-data`` tables are data: never extracted into, or translated from, a page catalog.
+
+    Columns named by a ``zoo-translate-<index>`` class hold prose and stay translatable. Link texts in data
+    cells (``model``, ``log``, ``config``) are translated from the shared ``zoogen`` catalog instead.
+    Runs before Sphinx's ``Locale`` transform (priority 20).
+    """
+
+    default_priority = 15
+
+    def apply(self, **kwargs: object) -> None:
+        words = _words(tuple(self.config.locale_dirs), self.config.language or "en", str(self.env.srcdir))
+        for table in self.document.findall(nodes.table):
+            classes = table.get("classes", [])
+            if DATA_CLASS not in classes:
+                continue
+            prose = {int(c[len(TRANSLATE_PREFIX):]) for c in classes if c.startswith(TRANSLATE_PREFIX)}
+            for tbody in table.findall(nodes.tbody):
+                for row in tbody.findall(nodes.row):
+                    for index, entry in enumerate(c for c in row.children if isinstance(c, nodes.entry)):
+                        if index in prose:
+                            continue
+                        for element in entry.findall(nodes.TextElement):
+                            element["translatable"] = False
+                        for reference in entry.findall(nodes.reference):
+                            _translate_link_text(reference, words)
+
+
+def _translate_link_text(reference: nodes.reference, words: gettext.NullTranslations) -> None:
+    text = reference.astext()
+    translated = words.gettext(text)
+    if translated != text:
+        reference.children = [nodes.Text(translated)]
+
+
+@cache
+def _words(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettext.NullTranslations:
+    translations: gettext.NullTranslations = gettext.NullTranslations()
+    for directory in reversed(locale_dirs):
+        path = Path(srcdir, directory)
+        found = gettext.translation(WORDS_DOMAIN, localedir=path, languages=[language], fallback=True)
+        found.add_fallback(translations)
+        translations = found
+    return translations

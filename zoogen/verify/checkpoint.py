@@ -1,0 +1,167 @@
+"""Load a downloaded checkpoint without running code from it.
+
+`load_checkpoint` uses ``torch.load(weights_only=True)``: the restricted unpickler builds tensors, plain
+containers and numbers, plus the short allow-list below of what published OpenMMLab checkpoints keep in
+their ``meta`` and ``message_hub``. Anything else (``os.system``, ``builtins.eval``, an arbitrary class) is
+refused with `CheckpointRefused`; ``trust=True`` (``--trust-checkpoints``) loads the file with the full
+pickle machinery instead, at the user's risk.
+
+Why each allowed global is safe: each one only builds data and, in the restricted unpickler, can be
+applied to nothing but other allowed objects.
+
+* numpy arrays (``numpy._core.multiarray._reconstruct``, ``numpy.ndarray``): as ``torch.serialization``
+  documents for numpy arrays in checkpoints. ``_reconstruct`` makes an empty array of a given (allowed)
+  class; its ``__setstate__`` fills it from bytes, or, for object arrays, from already-unpickled (so
+  already-checked) objects.
+* numpy dtypes and scalars (``numpy.dtype``, the numeric ``numpy.dtypes.*DType`` classes,
+  ``numpy._core.multiarray.scalar``): a dtype from its type code; a scalar from a dtype and raw bytes.
+  MMCV/MMEngine store losses, best scores and seeds as numpy scalars.
+* ``torch.torch_version.TorchVersion``: a ``str`` subclass (``torch.__version__``).
+* ``mmengine.logging.history_buffer.HistoryBuffer`` (only when MMEngine is importable): the logged
+  scalars of MMEngine's message hub, plain numpy arrays and an int in ``__dict__``; it has no
+  ``__setstate__``, so BUILD only fills its ``__dict__``.
+
+Pickles from numpy 1.x name ``numpy.core.multiarray.*``; those names are mapped to numpy 2's
+``numpy._core`` objects. ``collections.OrderedDict`` is allowed by torch itself. Never allowed: callables
+with effects (``builtins.getattr``/``eval``/``exec``, ``os.system``, ``subprocess.*``, ``functools.partial``,
+``copyreg`` helpers that can import by name).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["CheckpointError", "CheckpointRefused", "load_checkpoint", "safe_checkpoint_globals"]
+
+_NUMERIC_DTYPES = (
+    "BoolDType", "Int8DType", "Int16DType", "Int32DType", "Int64DType", "UInt8DType", "UInt16DType",
+    "UInt32DType", "UInt64DType", "Float16DType", "Float32DType", "Float64DType", "Complex64DType",
+    "Complex128DType", "LongDType", "ULongDType", "LongLongDType", "ULongLongDType", "ByteDType",
+    "UByteDType", "ShortDType", "UShortDType", "IntDType", "UIntDType",
+)
+
+
+class CheckpointError(Exception):
+    """A checkpoint file that cannot be read."""
+
+
+class CheckpointRefused(CheckpointError):
+    """The checkpoint needs a global outside the allow-list (and ``trust`` was not given)."""
+
+    def __init__(self, message: str, refused: list[str]) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+def _numpy_core() -> Any:
+    """numpy's ``_core.multiarray`` (numpy 2) or ``core.multiarray`` (numpy 1)."""
+    try:
+        return importlib.import_module("numpy._core.multiarray")
+    except ImportError:  # pragma: no cover - numpy 1
+        return importlib.import_module("numpy.core.multiarray")
+
+
+def safe_checkpoint_globals() -> list[Any]:
+    """The allow-list given to ``torch.serialization.safe_globals`` (objects or ``(object, name)`` pairs)."""
+    core = _numpy_core()
+    allowed: list[Any] = [np.ndarray, np.dtype, core._reconstruct, core.scalar]
+    # numpy 1.x pickles name these through ``numpy.core``: map those names to the same objects.
+    allowed += [
+        (core._reconstruct, "numpy.core.multiarray._reconstruct"),
+        (core.scalar, "numpy.core.multiarray.scalar"),
+        (core._reconstruct, "numpy._core.multiarray._reconstruct"),
+        (core.scalar, "numpy._core.multiarray.scalar"),
+    ]
+    dtypes = getattr(np, "dtypes", None)
+    if dtypes is not None:
+        allowed += [getattr(dtypes, name) for name in _NUMERIC_DTYPES if hasattr(dtypes, name)]
+    allowed.append(torch.torch_version.TorchVersion)
+    try:
+        from mmengine.logging.history_buffer import HistoryBuffer
+    except ImportError:
+        pass
+    else:
+        allowed.append(HistoryBuffer)
+    return allowed
+
+
+def _allowed_names(allowed: list[Any]) -> set[str]:
+    names = set()
+    for item in allowed:
+        if isinstance(item, tuple):
+            names.add(item[1])
+        else:
+            names.add(f"{item.__module__}.{item.__qualname__}")
+    return names
+
+
+def _refused_globals(path: Path, message: str, allowed: list[Any]) -> list[str]:
+    """The globals of ``path`` outside the allow-list (from torch's message and a scan of the file)."""
+    found = re.findall(r"GLOBAL (\S+) was not an allowed global", message)
+    found += re.findall(r"unrecognized function (\S+)", message)
+    try:
+        scanned = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # noqa: BLE001 - the scan is a nicety; legacy formats cannot be scanned
+        scanned = []
+    known = _allowed_names(allowed)
+    found += [name for name in scanned if name not in known]
+    return list(dict.fromkeys(found))
+
+
+def load_checkpoint(path: str | os.PathLike[str], *, trust: bool = False) -> dict[str, Any]:
+    """Load a checkpoint on the CPU; return a dict with at least ``state_dict`` (and ``meta`` if present).
+
+    A bare state dict (a mapping of tensors) is wrapped as ``{"state_dict": ..., "meta": {}}``.
+
+    Raises:
+        CheckpointRefused: the file needs a global outside the allow-list; the message names it.
+        CheckpointError: the file is not a readable checkpoint.
+    """
+    path = Path(path)
+    allowed = safe_checkpoint_globals()
+    try:
+        if trust:
+            loaded = torch.load(path, map_location="cpu", weights_only=False)
+        else:
+            with torch.serialization.safe_globals(allowed):
+                loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if trust:
+            raise CheckpointError(f"cannot read checkpoint {path.name}: {_first_line(exc)}") from None
+        refused = _refused_globals(path, str(exc), allowed)
+        what = ", ".join(refused) if refused else "an object outside the allow-list"
+        raise CheckpointRefused(
+            f"refused to load {path.name}: it needs {what}, which is not on zoogen's allow-list of safe "
+            "checkpoint contents. If you trust the file, --trust-checkpoints loads it with "
+            "torch.load(weights_only=False), which can run any code the file holds: at your own risk.",
+            refused,
+        ) from None
+    except (RuntimeError, OSError, EOFError, ValueError) as exc:
+        raise CheckpointError(f"cannot read checkpoint {path.name}: {_first_line(exc)}") from None
+    return _as_checkpoint(loaded, path)
+
+
+def _as_checkpoint(loaded: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(loaded, Mapping):
+        raise CheckpointError(f"{path.name} holds a {type(loaded).__name__}, not a checkpoint dict")
+    if "state_dict" in loaded:
+        checkpoint = dict(loaded)
+        if not isinstance(checkpoint["state_dict"], Mapping):
+            raise CheckpointError(f"{path.name}: 'state_dict' is not a mapping")
+        checkpoint.setdefault("meta", {})
+        return checkpoint
+    return {"state_dict": loaded, "meta": {}}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

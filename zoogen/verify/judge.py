@@ -1,0 +1,188 @@
+"""Compare measured numbers with the published ones of a metafile.
+
+Metrics: absolute tolerance per metric, from the model's ``Tolerance`` (zoogen extension key) or else the
+registry default; a run on a subset of the images is recorded as ``subset`` and never judged. Speed and
+memory: compared only on the hardware the metafile names (``SpeedRecord.hardware`` is a case-insensitive
+substring of the device name, e.g. ``V100`` in ``Tesla V100-SXM2-32GB``) and, for speed, only against
+FP32 / batch-1 / PyTorch figures, which is what `zoogen.verify.timing` measures; relative tolerance from
+the registry's ``speed.tolerance_fraction``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from typing import Any, Protocol
+
+from zoogen.meta.registry import MetricInfo, Registry, load_registry
+from zoogen.meta.schema import Model, SpeedRecord
+from zoogen.records import MemoryCheck, MetricCheck, SpeedCheck
+
+__all__ = [
+    "is_subset", "judge_memory", "judge_metrics", "judge_speed", "matching_speed_record", "tolerance_for",
+]
+
+_EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise at the boundary
+
+
+class SpeedLike(Protocol):
+    """What `judge_speed` reads of ``zoogen.verify.timing.SpeedMeasurement``."""
+
+    fps: float
+    ms_per_image: float
+    ms_std: float
+    images: int
+    peak_memory_mb: float | None
+    memory_kind: str | None
+
+
+def is_subset(images: int, images_in_set: int | None, max_images: int | None = None) -> bool:
+    """True if fewer images were evaluated than the annotations hold, or ``max_images`` capped them."""
+    if images_in_set is not None and images < images_in_set:
+        return True
+    return max_images is not None and (images_in_set is None or max_images < images_in_set)
+
+
+def _number(value: Any) -> float | None:
+    """A published metric as a float; ``"37.4"`` counts, ``"-"`` or ``"N/A"`` do not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def tolerance_for(model: Model, metric: str, info: MetricInfo, registry: Registry) -> float:
+    """The model's ``Tolerance`` for ``metric`` (under any spelling), else the registry default."""
+    for name, value in (model.tolerances or {}).items():
+        if name == metric or registry.canonical("metrics", name) == info.name:
+            return float(value)
+    return float(info.tolerance)
+
+
+def judge_metrics(
+    model: Model,
+    measured: Mapping[str, float] | None,
+    *,
+    subset: bool,
+    datasets: Collection[str] | None = ("COCO",),
+    registry: Registry | None = None,
+) -> list[MetricCheck]:
+    """One `MetricCheck` per published metric that the registry maps to an evaluator key.
+
+    ``measured`` holds MMDetection's keys (``coco/bbox_mAP``) as fractions; they are scaled to the metric's
+    unit. Results on datasets outside ``datasets`` (None: all) and metrics unknown to the registry are
+    left out: nothing here can measure them.
+    """
+    registry = registry or load_registry()
+    measured = measured or {}
+    checks: list[MetricCheck] = []
+    for result in model.results:
+        if datasets is not None and result.dataset not in datasets:
+            continue
+        for metric, raw in result.metrics.items():
+            info = registry.metric(metric)
+            published = _number(raw)
+            if info is None or not info.evaluator or published is None:
+                continue
+            tolerance = tolerance_for(model, metric, info, registry)
+            value = measured.get(info.evaluator)
+            value = None if value is None else round(info.from_evaluator(float(value)), 4)
+            if value is None:
+                verdict = "missing"
+            elif subset:
+                verdict = "subset"
+            else:
+                verdict = "passed" if abs(value - published) <= tolerance + _EPSILON else "drift"
+            checks.append(
+                MetricCheck(result.task, result.dataset, metric, published, value, tolerance, verdict)
+            )
+    return checks
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.split(r"[\s_\-]+", text.casefold())).strip()
+
+
+def hardware_matches(hardware: str | None, device_name: str | None) -> bool:
+    """``V100`` matches ``Tesla V100-SXM2-32GB``: case-insensitive substring, ``-``/``_``/spaces alike."""
+    if not hardware or not device_name:
+        return False
+    return _fold(hardware) in _fold(device_name)
+
+
+def _like_ours(record: SpeedRecord) -> bool:
+    """A figure taken as we measure: FP32, batch size 1, PyTorch (unstated counts as such)."""
+    precision_ok = record.precision is None or record.precision.strip().upper() in ("FP32", "FLOAT32")
+    batch_ok = record.batch_size in (None, 1)
+    backend_ok = record.backend is None or record.backend.strip().lower() in ("pytorch", "torch")
+    return precision_ok and batch_ok and backend_ok
+
+
+def matching_speed_record(model: Model, device_name: str | None) -> SpeedRecord | None:
+    """The model's published speed taken on this hardware and under our conditions, if any."""
+    for record in model.speed:
+        if hardware_matches(record.hardware, device_name) and _like_ours(record):
+            return record
+    return None
+
+
+def judge_speed(
+    model: Model,
+    measurement: SpeedLike,
+    device_name: str | None,
+    *,
+    fused: bool = False,
+    registry: Registry | None = None,
+) -> SpeedCheck:
+    """Measured fps against the published fps: ``passed``/``drift`` on matching hardware, else not-comparable.
+
+    The published figure shown is the matching one, or else the model's first (for reference only).
+    """
+    registry = registry or load_registry()
+    record = matching_speed_record(model, device_name)
+    shown = record or (model.speed[0] if model.speed else None)
+    check = SpeedCheck(
+        fps=round(measurement.fps, 2),
+        ms_per_image=round(measurement.ms_per_image, 2),
+        ms_std=round(measurement.ms_std, 2),
+        images=measurement.images,
+        fused=fused,
+        published_fps=round(shown.fps, 2) if shown else None,
+        published_hardware=shown.hardware if shown else None,
+        verdict="not-comparable",
+    )
+    if record is not None and record.ms_per_image > 0:
+        relative = abs(measurement.fps - record.fps) / record.fps
+        check.verdict = "passed" if relative <= registry.speed_tolerance_fraction + _EPSILON else "drift"
+    return check
+
+
+def judge_memory(
+    measurement: SpeedLike,
+    device_name: str | None,
+    *,
+    published_mb: float | None = None,
+    published_hardware: str | None = None,
+    registry: Registry | None = None,
+) -> MemoryCheck:
+    """Peak inference memory against a published figure on the same hardware.
+
+    OpenMMLab metafiles publish training memory only (``Training Memory (GB)``), which is no yardstick for
+    inference: unless a caller passes a published inference figure, the verdict is ``not-comparable``.
+    """
+    registry = registry or load_registry()
+    peak = measurement.peak_memory_mb
+    check = MemoryCheck(
+        peak_mb=None if peak is None else round(peak, 1),
+        kind=measurement.memory_kind,
+        published_mb=published_mb,
+        verdict="not-comparable",
+    )
+    if peak is not None and published_mb and hardware_matches(published_hardware, device_name):
+        relative = abs(peak - published_mb) / published_mb
+        check.verdict = "passed" if relative <= registry.speed_tolerance_fraction + _EPSILON else "drift"
+    return check

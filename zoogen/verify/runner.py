@@ -1,0 +1,441 @@
+"""The per-model pipeline of ``zoogen verify``: resolve, download, load, evaluate, speed, judge, record.
+
+Every model ends in a record written atomically to ``<results>/<model>/<environment tag>.json`` before the
+next one starts, so a run killed at any moment loses at most the model in flight; a missing piece (no
+config, no data, a refused checkpoint...) becomes that model's error record (``status: error``, the failing
+``step`` and a one-line message) and the run goes on. The MMDetection work is done by a *backend*
+(default `mmdet_backend`, on `zoogen.verify.session.DetectorSession`); tests may pass their own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gc
+import importlib.util
+import json
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from zoogen.meta.schema import Model
+from zoogen.records import (
+    CheckpointInfo,
+    Environment,
+    VerificationRecord,
+    find_record,
+    utc_now_iso,
+    write_record,
+)
+from zoogen.verify.checkpoint import load_checkpoint
+from zoogen.verify.fetch import UncheckedChecksumWarning, fetch
+from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed
+
+__all__ = [
+    "ANN_FILE", "IMG_DIR", "BackendResult", "CocoData", "Reporter", "RunSummary", "StepError",
+    "VerifyOptions", "default_configs_root", "mmdet3_spelling", "mmdet_backend", "parse_shard",
+    "resolve_config", "resolve_dataset", "run_verification", "select_models", "verify_model",
+]
+
+ANN_FILE = "annotations/instances_val2017.json"
+IMG_DIR = "val2017"
+SPEED_IMAGES = 2000
+
+
+class StepError(Exception):
+    """A model's pipeline stopped at ``step`` (resolve|download|load|evaluate|speed)."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+
+
+@dataclass
+class VerifyOptions:
+    """What ``zoogen verify`` was asked to do (the CLI's options)."""
+
+    results_dir: Path = Path("results")
+    data_root: Path = Path("data/coco")
+    configs_root: Path | None = None  # None: the configs shipped in the installed mmdet
+    cache_dir: Path | None = None  # None: zoogen.verify.fetch.default_cache_dir()
+    zoo_dir: Path | None = None  # for the zoo's git commit in the records
+    max_images: int | None = None
+    speed_images: int = SPEED_IMAGES
+    resume: bool = False
+    trust_checkpoints: bool = False
+    fuse_conv_bn: bool = False
+    command: str | None = None
+
+
+@dataclass
+class BackendResult:
+    """What a backend measured; ``speed_error`` when evaluation worked but timing failed."""
+
+    evaluation: Any  # zoogen.verify.evaluate.Evaluation: .metrics, .images
+    speed: Any | None  # zoogen.verify.timing.SpeedMeasurement
+    speed_error: str | None = None
+
+
+class Backend(Protocol):
+    """Builds the detector, evaluates it and times it (see `mmdet_backend`)."""
+
+    def __call__(
+        self,
+        config_file: Path,
+        checkpoint: dict[str, Any],
+        *,
+        data_root: Path,
+        device: Any,
+        max_images: int | None,
+        work_dir: Path,
+        speed_images: int,
+        fuse_conv_bn: bool,
+        on_step: Callable[[str], None],
+    ) -> BackendResult: ...
+
+
+class Reporter:
+    """Progress callbacks of `run_verification`; this base class ignores them all."""
+
+    def start(self, total: int) -> None:
+        """``total`` models will be verified (skipped ones included)."""
+
+    def model_started(self, model: Model) -> None:
+        """Work on ``model`` begins."""
+
+    def step(self, model: Model, step: str) -> None:
+        """``model`` entered ``step`` (resolve, download, load, evaluate, speed)."""
+
+    def download(self, model: Model, done: int, total: int | None) -> None:
+        """Bytes of ``model``'s checkpoint so far."""
+
+    def note(self, model: Model, message: str) -> None:
+        """Something worth telling about ``model`` (which config file was used, a warning...)."""
+
+    def model_finished(self, model: Model, record: VerificationRecord, skipped: bool = False) -> None:
+        """``model`` is done (``skipped``: ``--resume`` found its record)."""
+
+
+@dataclass
+class RunSummary:
+    """The records of one run, in order; ``skipped`` lists models ``--resume`` left alone."""
+
+    records: list[VerificationRecord] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[VerificationRecord]:
+        return [r for r in self.records if r.status == "error"]
+
+    @property
+    def drifted(self) -> list[VerificationRecord]:
+        return [r for r in self.records if r.drifted]
+
+
+# --- selection --------------------------------------------------------------------------------------------
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> ``(2, 4)``: the second of four shards (1-based)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match:
+        raise ValueError(f"--shard expects I/N (e.g. 1/4), got {text!r}")
+    index, count = int(match.group(1)), int(match.group(2))
+    if count < 1 or not 1 <= index <= count:
+        raise ValueError(f"--shard {text}: I must be between 1 and N")
+    return index, count
+
+
+def select_models(
+    models: Iterable[Model], patterns: Sequence[str] = (), shard: tuple[int, int] | None = None
+) -> list[Model]:
+    """Models whose name matches any glob of ``patterns`` (all when none), sorted by name; with
+    ``shard=(i, n)`` every n-th of them starting at the i-th, so shards are disjoint and stable."""
+    chosen = sorted(
+        (m for m in models if not patterns or any(fnmatch.fnmatchcase(m.name, p) for p in patterns)),
+        key=lambda m: m.name,
+    )
+    if shard is not None:
+        index, count = shard
+        chosen = chosen[index - 1 :: count]
+    return chosen
+
+
+# --- resolving config and data ----------------------------------------------------------------------------
+
+def default_configs_root() -> Path | None:
+    """The configs shipped in the installed mmdet wheel (``mmdet/.mim/configs``), without importing it."""
+    spec = importlib.util.find_spec("mmdet")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    for candidate in (package / ".mim" / "configs", package.parent / "configs"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def mmdet3_spelling(relative: Path) -> Path:
+    """The MMDetection 3 name of a 2.x config: the method part (the folder's words) joined with ``-``.
+
+    ``faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py`` -> ``faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py``.
+    """
+    method = relative.parent.name
+    name = relative.name
+    if method and "_" in method and name.startswith(method + "_"):
+        name = method.replace("_", "-") + name[len(method) :]
+    return relative.with_name(name)
+
+
+def _fold_name(name: str) -> str:
+    return name.replace("-", "_").lower()
+
+
+def resolve_config(config: str | None, configs_root: Path | None) -> tuple[Path, str]:
+    """The config file of a metafile's ``Config`` and how to name it in the record.
+
+    Tried in order: the path as written (absolute, or under ``configs_root`` with or without its leading
+    ``configs/``); the mmdet-3 spelling (`mmdet3_spelling`); a file of the same folder, then of any folder,
+    whose name differs only in ``-`` for ``_`` (mmdet 3 also renamed ``r50_caffe`` to ``r50-caffe``).
+    """
+    if not config:
+        raise StepError("resolve", "the metafile gives no Config for this model")
+    written = Path(config)
+    if written.is_absolute():
+        if written.is_file():
+            return written, str(written)
+        raise StepError("resolve", f"config file {written} does not exist")
+    if configs_root is None:
+        raise StepError("resolve", "no configs folder: install mmdet or pass --configs-root")
+    if not configs_root.is_dir():
+        raise StepError("resolve", f"configs folder {configs_root} does not exist")
+    relative = Path(*written.parts[1:]) if written.parts[:1] == ("configs",) else written
+    candidates = [relative, mmdet3_spelling(relative)]
+    for candidate in candidates:
+        if (configs_root / candidate).is_file():
+            return configs_root / candidate, f"configs/{candidate.as_posix()}"
+    wanted = _fold_name(relative.name)
+    folder = configs_root / relative.parent
+    pools = [sorted(folder.glob("*.py")) if folder.is_dir() else [], sorted(configs_root.rglob("*.py"))]
+    for pool in pools:
+        for path in pool:
+            if _fold_name(path.name) == wanted:
+                return path, f"configs/{path.relative_to(configs_root).as_posix()}"
+    tried = ", ".join(dict.fromkeys(c.as_posix() for c in candidates))
+    raise StepError("resolve", f"config {config} not found under {configs_root} (tried {tried})")
+
+
+@dataclass(frozen=True)
+class CocoData:
+    """A COCO-layout validation set: ``annotations/instances_val2017.json`` and ``val2017/``."""
+
+    root: Path
+    images: int  # images listed in the annotation file
+
+
+def resolve_dataset(data_root: Path) -> CocoData:
+    """Check the COCO layout under ``data_root`` and count the images of its annotation file."""
+    ann = data_root / ANN_FILE
+    if not ann.is_file():
+        raise StepError("resolve", f"no COCO annotations at {ann} (set --data-root to a COCO-layout folder)")
+    if not (data_root / IMG_DIR).is_dir():
+        raise StepError("resolve", f"no image folder {data_root / IMG_DIR}")
+    try:
+        with ann.open(encoding="utf-8") as handle:
+            images = len(json.load(handle).get("images") or [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise StepError("resolve", f"cannot read {ann}: {exc}") from None
+    return CocoData(root=data_root, images=images)
+
+
+# --- the MMDetection backend ------------------------------------------------------------------------------
+
+def mmdet_backend(
+    config_file: Path,
+    checkpoint: dict[str, Any],
+    *,
+    data_root: Path,
+    device: Any,
+    max_images: int | None,
+    work_dir: Path,
+    speed_images: int,
+    fuse_conv_bn: bool,
+    on_step: Callable[[str], None],
+) -> BackendResult:
+    """Build the detector once (`DetectorSession`), evaluate it, and time it.
+
+    With a batch-1 test loader and no conv-bn fusion, the first ``speed_images`` images of the evaluation
+    pass are timed (the ``benchmark.py`` protocol, one pass for both); else a separate timing pass follows.
+    """
+    from zoogen.verify.session import DetectorSession
+
+    try:
+        session = DetectorSession(
+            config_file, checkpoint, data_root=data_root, device=device, max_images=max_images,
+            work_dir=work_dir,
+        )
+    except Exception as exc:
+        raise StepError("load", f"cannot build the model of {config_file.name}: {_one_line(exc)}") from exc
+    if session.missing_keys:
+        on_step(f"note: {len(session.missing_keys)} weights of the model are missing from the checkpoint")
+    if not fuse_conv_bn and session.loader.batch_size == 1:
+        on_step("evaluate+speed")
+        try:
+            result = session.run(speed=True, speed_images=speed_images, fuse_conv_bn=False)
+        except Exception as exc:
+            raise StepError("evaluate", _one_line(exc)) from exc
+        return BackendResult(result.evaluation, result.speed)
+    on_step("evaluate")
+    try:
+        evaluation = session.evaluate()
+    except Exception as exc:
+        raise StepError("evaluate", _one_line(exc)) from exc
+    on_step("speed")
+    try:
+        speed = session.measure_speed(max_images=speed_images, fuse_conv_bn=fuse_conv_bn)
+    except Exception as exc:  # keep the evaluation: the record says the speed step failed
+        return BackendResult(evaluation, None, _one_line(exc))
+    return BackendResult(evaluation, speed)
+
+
+# --- the pipeline -----------------------------------------------------------------------------------------
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    text = text or type(exc).__name__
+    if not isinstance(exc, StepError) and type(exc).__name__ not in text:
+        text = f"{type(exc).__name__}: {text}"
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def verify_model(
+    model: Model,
+    *,
+    options: VerifyOptions,
+    environment: Environment,
+    device: Any,
+    data: CocoData | StepError,
+    backend: Backend = mmdet_backend,
+    reporter: Reporter | None = None,
+) -> VerificationRecord:
+    """Run the pipeline for one model and return its record (not yet written).
+
+    ``data`` is the resolved dataset of the run, or the `StepError` resolving it gave.
+    """
+    reporter = reporter or Reporter()
+    record = VerificationRecord(
+        model=model.name,
+        environment=replace(environment, date=utc_now_iso()),
+        checkpoint=CheckpointInfo(url=model.weights),
+    )
+    step = "resolve"
+
+    def enter(name: str) -> None:
+        nonlocal step
+        if name.startswith("note: "):
+            reporter.note(model, name[len("note: ") :])
+            return
+        step = name.split("+")[0]
+        reporter.step(model, name)
+
+    try:
+        enter("resolve")
+        config_file, record.config = resolve_config(model.config, options.configs_root)
+        if record.config != f"configs/{_strip_configs(model.config)}":
+            reporter.note(model, f"config {model.config} resolved to {record.config}")
+        if isinstance(data, StepError):
+            raise data
+        if not model.weights:
+            raise StepError("download", "the metafile gives no Weights URL for this model")
+
+        enter("download")
+        try:
+            with warnings.catch_warnings():  # told through the reporter instead
+                warnings.simplefilter("ignore", UncheckedChecksumWarning)
+                fetched = fetch(
+                    model.weights, cache_dir=options.cache_dir,
+                    progress=lambda done, total: reporter.download(model, done, total),
+                )
+        except Exception as exc:
+            raise StepError("download", _one_line(exc)) from exc
+        record.checkpoint.sha256 = fetched.sha256
+        if not fetched.checked:
+            reporter.note(model, "the checkpoint's file name has no hash: its bytes could not be checked")
+
+        enter("load")
+        try:
+            checkpoint = load_checkpoint(fetched.path, trust=options.trust_checkpoints)
+        except Exception as exc:
+            raise StepError("load", _one_line(exc)) from exc
+
+        with tempfile.TemporaryDirectory(prefix="zoogen-verify-") as work_dir:
+            result = backend(
+                config_file, checkpoint, data_root=data.root, device=device,
+                max_images=options.max_images, work_dir=Path(work_dir),
+                speed_images=min(options.speed_images, options.max_images or options.speed_images),
+                fuse_conv_bn=options.fuse_conv_bn, on_step=enter,
+            )
+        del checkpoint
+        gc.collect()
+
+        evaluation = result.evaluation
+        record.images = int(evaluation.images)
+        record.subset = is_subset(record.images, data.images, options.max_images)
+        record.metrics = judge_metrics(model, evaluation.metrics, subset=record.subset)
+        if result.speed is not None:
+            device_name = environment.device_name
+            record.speed = judge_speed(model, result.speed, device_name, fused=options.fuse_conv_bn)
+            record.memory = judge_memory(result.speed, device_name)
+        if result.speed_error:
+            raise StepError("speed", result.speed_error)
+    except StepError as exc:
+        record.status, record.step, record.error = "error", exc.step, _one_line(exc)
+    except Exception as exc:  # a bug or an unforeseen failure: still one record, and the run goes on
+        record.status, record.step, record.error = "error", step, _one_line(exc)
+    return record
+
+
+def _strip_configs(config: str | None) -> str:
+    config = config or ""
+    return config[len("configs/") :] if config.startswith("configs/") else config
+
+
+def run_verification(
+    models: Sequence[Model],
+    *,
+    options: VerifyOptions,
+    environment: Environment,
+    device: Any,
+    backend: Backend = mmdet_backend,
+    reporter: Reporter | None = None,
+) -> RunSummary:
+    """Verify ``models`` one after the other, writing each record as soon as it is known.
+
+    With ``options.resume``, a model whose record for this environment tag exists with status ``ok`` is
+    skipped (an error record is retried).
+    """
+    reporter = reporter or Reporter()
+    summary = RunSummary()
+    reporter.start(len(models))
+    try:
+        data: CocoData | StepError = resolve_dataset(options.data_root)
+    except StepError as exc:
+        data = exc
+    for model in models:
+        if options.resume:
+            existing = find_record(options.results_dir, model.name, environment.tag or "")
+            if existing is not None and existing.status == "ok":
+                summary.skipped.append(model.name)
+                reporter.model_finished(model, existing, skipped=True)
+                continue
+        reporter.model_started(model)
+        record = verify_model(
+            model, options=options, environment=environment, device=device, data=data,
+            backend=backend, reporter=reporter,
+        )
+        write_record(options.results_dir, record)
+        summary.records.append(record)
+        reporter.model_finished(model, record)
+    return summary

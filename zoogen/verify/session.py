@@ -1,0 +1,253 @@
+"""One built detector + test data, shared by evaluation and speed measurement.
+
+:class:`DetectorSession` builds what ``Runner.from_cfg(cfg).test()`` builds -- the model from the
+config, the config's test dataloader (``num_workers=0``) and evaluator -- once, loads the weights from
+an already loaded checkpoint dict, and offers:
+
+* :meth:`DetectorSession.evaluate` -- the test loop (``TestLoop.run``: ``model.test_step`` per batch,
+  ``evaluator.process``, ``evaluator.evaluate``);
+* :meth:`DetectorSession.measure_speed` -- the ``benchmark.py`` protocol (:mod:`zoogen.verify.timing`);
+* :meth:`DetectorSession.run` -- both; when the test loader already has batch size 1 and no conv-bn
+  fusion is asked for, the first ``speed_images`` steps of the evaluation pass are timed exactly as
+  ``benchmark.py`` times them, so one pass over the data gives both (half the wall time of running
+  ``tools/test.py`` and ``benchmark.py`` one after the other).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoogen.verify.device import Device
+from zoogen.verify.evaluate import Evaluation, coco_backend, prepare_test_config, resolve_coco_backend
+from zoogen.verify.timing import MAX_IMAGES, WARMUP, SpeedMeasurement, StepTimer
+
+if TYPE_CHECKING:
+    import torch.nn as nn
+    from mmengine.config import Config
+
+__all__ = ["DetectorSession", "SessionResult", "load_state_dict"]
+
+
+@dataclass
+class SessionResult:
+    """What :meth:`DetectorSession.run` measured (``speed`` is None when not asked for)."""
+
+    evaluation: Evaluation
+    speed: SpeedMeasurement | None
+
+
+def load_state_dict(model: nn.Module, state_dict: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Load ``state_dict`` like mmengine's ``load_checkpoint`` does (``module.`` prefix stripped,
+    non-strict); returns ``(missing_keys, unexpected_keys)``. Shape mismatches raise."""
+    cleaned = {(k[len("module.") :] if k.startswith("module.") else k): v for k, v in state_dict.items()}
+    result = model.load_state_dict(cleaned, strict=False)
+    return list(result.missing_keys), list(result.unexpected_keys)
+
+
+def _build_evaluator(spec: Any) -> Any:
+    """``Runner.build_evaluator`` without a runner."""
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import EVALUATOR
+
+    spec = copy.deepcopy(spec)
+    if isinstance(spec, dict) and "metrics" in spec:
+        spec.setdefault("type", "Evaluator")
+        return EVALUATOR.build(spec)
+    return Evaluator(spec)
+
+
+class DetectorSession:
+    """A detector built from its config with weights from ``checkpoint["state_dict"]``.
+
+    Args:
+        config_file: the model's MMDetection config (path, or a ``Config`` which is copied).
+        checkpoint: the loaded checkpoint (``{"meta": ..., "state_dict": ...}`` or a bare state dict).
+        data_root: COCO layout root (``annotations/instances_val2017.json``, ``val2017/``).
+        device: where to run.
+        max_images: evaluate the first ``max_images`` images only (None: all).
+        work_dir: scratch directory (``cfg.work_dir``).
+        coco_eval: ``auto`` | ``faster-coco-eval`` | ``pycocotools``.
+        quiet: keep MMDetection's and pycocotools' console output out of the terminal (it is kept in
+            :attr:`log`).
+    """
+
+    def __init__(
+        self,
+        config_file: Path | str | Config,
+        checkpoint: dict[str, Any],
+        *,
+        data_root: Path,
+        device: Device,
+        max_images: int | None = None,
+        work_dir: Path,
+        coco_eval: str = "auto",
+        quiet: bool = True,
+    ) -> None:
+        from mmengine.logging import MMLogger
+        from mmengine.registry import init_default_scope
+        from mmengine.runner import Runner
+
+        self.device = device
+        self.quiet = quiet
+        self.coco_eval = resolve_coco_backend(coco_eval)
+        self._log = io.StringIO()
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        self.cfg: Config = prepare_test_config(
+            config_file, data_root=data_root, max_images=max_images, work_dir=work_dir
+        )
+        if quiet:
+            MMLogger.get_instance(f"zoogen-verify-{id(self)}", log_level="WARNING")
+        init_default_scope(self.cfg.get("default_scope", "mmdet"))
+        env_cfg = self.cfg.get("env_cfg") or {}
+        device.set_cudnn_benchmark(bool(env_cfg.get("cudnn_benchmark", False)))
+        device.activate()
+
+        with self._captured():
+            self.model = self._build_model(checkpoint)
+            self.loader = Runner.build_dataloader(self.cfg.test_dataloader)
+        self.dataset = self.loader.dataset
+        test_cfg = self.cfg.get("test_cfg") or {}
+        self.fp16 = bool(test_cfg.get("fp16", False))
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build_model(self, checkpoint: dict[str, Any]) -> nn.Module:
+        from mmengine.model.utils import revert_sync_batchnorm
+        from mmengine.registry import MODELS
+
+        model = MODELS.build(self.cfg.model)
+        model = revert_sync_batchnorm(model)
+        state_dict = checkpoint.get("state_dict", checkpoint)
+        self.missing_keys, self.unexpected_keys = load_state_dict(model, state_dict)
+        meta = checkpoint.get("meta") if isinstance(checkpoint.get("meta"), dict) else {}
+        if "dataset_meta" in meta:  # as Runner.load_checkpoint does
+            model.dataset_meta = copy.deepcopy(meta["dataset_meta"])
+        model = model.to(self.device.torch_device)
+        model.eval()
+        return model
+
+    @contextlib.contextmanager
+    def _captured(self):
+        if not self.quiet:
+            yield
+            return
+        with contextlib.redirect_stdout(self._log):
+            yield
+
+    @property
+    def log(self) -> str:
+        """Console output of MMDetection/pycocotools captured while ``quiet``."""
+        return self._log.getvalue()
+
+    @property
+    def images(self) -> int:
+        """Images in the (possibly subset) test set."""
+        return len(self.dataset)
+
+    def _batch_one_loader(self) -> Any:
+        from mmengine.runner import Runner
+
+        if self.loader.batch_size == 1:
+            return self.loader
+        spec = dict(copy.deepcopy(self.cfg.test_dataloader))
+        spec.update(batch_size=1, num_workers=0, persistent_workers=False, dataset=self.dataset)
+        return Runner.build_dataloader(spec)
+
+    def _restrict_metrics_to_subset(self, evaluator: Any) -> None:
+        """On a subset, score COCO metrics on the evaluated images only (not on every image of the
+        annotation file, which would count the unevaluated ones as misses)."""
+        ids = [self.dataset.get_data_info(i)["img_id"] for i in range(len(self.dataset))]
+        full = getattr(self.dataset, "coco", None)
+        if full is not None and len(ids) == len(full.get_img_ids()):
+            return
+        for metric in evaluator.metrics:
+            if hasattr(metric, "img_ids") and hasattr(metric, "_coco_api"):
+                metric.img_ids = ids
+
+    # -- running --------------------------------------------------------------------------------
+
+    def _test_step(self, model: nn.Module, batch: Any) -> Any:
+        import torch
+        from mmengine.runner.amp import autocast
+
+        with torch.no_grad(), autocast(enabled=self.fp16):
+            return model.test_step(batch)
+
+    def run(
+        self,
+        *,
+        speed: bool = True,
+        speed_images: int = MAX_IMAGES,
+        warmup: int = WARMUP,
+        fuse_conv_bn: bool = False,
+    ) -> SessionResult:
+        """Evaluate, and measure speed if ``speed`` (in the same pass when the protocol allows)."""
+        share = speed and not fuse_conv_bn and self.loader.batch_size == 1
+        timer = StepTimer(self.device, limit=speed_images, warmup=warmup) if share else None
+        evaluation = self.evaluate(timer=timer)
+        measurement = None
+        if timer is not None:
+            measurement = timer.result(peak_memory_mb=self._peak_mb)
+        elif speed:
+            measurement = self.measure_speed(
+                max_images=speed_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn
+            )
+        return SessionResult(evaluation=evaluation, speed=measurement)
+
+    def evaluate(self, *, timer: StepTimer | None = None) -> Evaluation:
+        """Run the test loop over the test set and compute the config's metrics.
+
+        With ``timer``, its first ``timer.limit`` steps are timed (``benchmark.py`` protocol).
+        """
+        with self._captured():
+            evaluator = _build_evaluator(self.cfg.test_evaluator)
+            if hasattr(self.dataset, "metainfo"):
+                evaluator.dataset_meta = self.dataset.metainfo
+            self._restrict_metrics_to_subset(evaluator)
+            self.device.reset_peak_memory()
+            start = time.perf_counter()
+            for batch in self.loader:
+                if timer is not None and timer.wants_more:
+                    with timer.step():
+                        outputs = self._test_step(self.model, batch)
+                else:
+                    outputs = self._test_step(self.model, batch)
+                evaluator.process(data_samples=outputs, data_batch=batch)
+            self._peak_mb = self.device.peak_memory_mb()
+            with coco_backend(self.coco_eval):
+                metrics = evaluator.evaluate(len(self.dataset))
+            seconds = time.perf_counter() - start
+        return Evaluation(
+            metrics={key: float(value) for key, value in metrics.items()},
+            images=len(self.dataset),
+            coco_backend=self.coco_eval,
+            missing_keys=list(self.missing_keys),
+            unexpected_keys=list(self.unexpected_keys),
+            seconds=seconds,
+        )
+
+    def measure_speed(
+        self, *, max_images: int = MAX_IMAGES, warmup: int = WARMUP, fuse_conv_bn: bool = False
+    ) -> SpeedMeasurement:
+        """A separate timing pass (``benchmark.py`` protocol) over up to ``max_images`` images."""
+        model = self.model
+        if fuse_conv_bn:
+            from mmcv.cnn import fuse_conv_bn as fuse
+
+            model = fuse(copy.deepcopy(self.model))
+        timer = StepTimer(self.device, limit=max_images, warmup=warmup)
+        with self._captured():
+            self.device.reset_peak_memory()
+            for batch in self._batch_one_loader():
+                with timer.step():
+                    self._test_step(model, batch)
+                if not timer.wants_more:
+                    break
+            peak = self.device.peak_memory_mb()
+        return timer.result(peak_memory_mb=peak, fused=fuse_conv_bn)

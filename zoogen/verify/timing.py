@@ -1,0 +1,134 @@
+"""Inference speed with the protocol of MMDetection's ``tools/analysis_tools/benchmark.py``.
+
+Batch 1, no loader workers, the model's ``test_step`` (data preprocessor + forward + post-processing)
+timed per image with the device synchronised before and after, the first ``warmup`` (5) images
+excluded, at most ``max_images`` (2000) images, optional conv-bn fusion. Data loading is not timed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoogen.verify.device import Device
+
+__all__ = ["SpeedMeasurement", "StepTimer", "measure_speed"]
+
+MAX_IMAGES = 2000
+WARMUP = 5
+
+
+@dataclass
+class SpeedMeasurement:
+    """Result of one speed measurement.
+
+    Attributes:
+        fps: timed images per second (warm-up excluded).
+        ms_per_image: mean milliseconds per timed image; ``ms_std`` their standard deviation.
+        images: images run (warm-up included); ``timed_images = images - warmup``.
+        warmup: images excluded (5, fewer only when the set has no more than 5 images).
+        peak_memory_mb / memory_kind: peak memory during the pass (``cuda`` allocator peak or the
+            process' ``cpu-rss``), MiB.
+        fused: conv-bn fusion was applied.
+    """
+
+    fps: float
+    ms_per_image: float
+    ms_std: float
+    images: int
+    timed_images: int
+    warmup: int
+    peak_memory_mb: float
+    memory_kind: str
+    fused: bool = False
+
+
+class StepTimer:
+    """Times steps the way ``benchmark.py`` does; warm-up steps are run but not counted.
+
+    Use ``with timer.step(): model.test_step(batch)`` at most ``limit`` times
+    (``timer.wants_more`` says whether another step is wanted).
+    """
+
+    def __init__(self, device: Device, *, limit: int = MAX_IMAGES, warmup: int = WARMUP) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        if warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {warmup}")
+        self.device = device
+        self.limit = limit
+        self.warmup = warmup
+        self.seconds: list[float] = []
+
+    @property
+    def wants_more(self) -> bool:
+        return len(self.seconds) < self.limit
+
+    @contextlib.contextmanager
+    def step(self) -> Iterator[None]:
+        self.device.synchronize()
+        start = time.perf_counter()
+        yield
+        self.device.synchronize()
+        self.seconds.append(time.perf_counter() - start)
+
+    def result(self, *, peak_memory_mb: float, fused: bool = False) -> SpeedMeasurement:
+        """The measurement; with no more steps than ``warmup``, all but the first step are timed."""
+        images = len(self.seconds)
+        if images == 0:
+            raise ValueError("no image was timed: the dataset is empty")
+        warmup = self.warmup if images > self.warmup else max(images - 1, 0)
+        timed = self.seconds[warmup:]
+        total = sum(timed)
+        mean = total / len(timed)
+        var = sum((s - mean) ** 2 for s in timed) / (len(timed) - 1) if len(timed) > 1 else 0.0
+        return SpeedMeasurement(
+            fps=len(timed) / total if total > 0 else math.inf,
+            ms_per_image=1000.0 * mean,
+            ms_std=1000.0 * math.sqrt(var),
+            images=images,
+            timed_images=len(timed),
+            warmup=warmup,
+            peak_memory_mb=round(peak_memory_mb, 1),
+            memory_kind=self.device.memory_kind,
+            fused=fused,
+        )
+
+
+def measure_speed(
+    config_file: Path,
+    checkpoint: dict[str, Any],
+    *,
+    data_root: Path,
+    device: Device,
+    max_images: int = MAX_IMAGES,
+    warmup: int = WARMUP,
+    fuse_conv_bn: bool = False,
+    work_dir: Path | None = None,
+) -> SpeedMeasurement:
+    """Measure inference speed of ``checkpoint`` on up to ``max_images`` images of ``data_root``.
+
+    Thin wrapper over :class:`zoogen.verify.session.DetectorSession`.
+    """
+    import tempfile
+
+    from zoogen.verify.session import DetectorSession
+
+    with contextlib.ExitStack() as stack:
+        if work_dir is None:
+            work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zoogen-speed-")))
+        session = DetectorSession(
+            config_file,
+            checkpoint,
+            data_root=data_root,
+            device=device,
+            max_images=max_images,
+            work_dir=work_dir,
+        )
+        return session.measure_speed(max_images=max_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn)
