@@ -17,7 +17,11 @@ if [ "${1:-full}" = docs ]; then
   exit 0
 fi
 
-# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
+# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build. TORCH_INDEX_URL picks the build
+# (e.g. https://download.pytorch.org/whl/cpu, or .../cu126 on a GPU runner: see docs/gpu-runner.md).
+if [ -n "${TORCH_INDEX_URL:-}" ]; then
+  "${PIP[@]}" "torch==2.13.0" --index-url "$TORCH_INDEX_URL"
+fi
 "${PIP[@]}" "torch==2.13.0" "setuptools<81" ninja wheel
 
 if ! "$PY" -c "import mmcv._ext" 2>/dev/null; then

@@ -16,6 +16,7 @@ Every request is logged in ``server.requests`` as ``(path, Range header or None)
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -91,10 +92,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(rest[: max(1, len(rest) // 2)])
         self.wfile.flush()
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 class _Server(ThreadingHTTPServer):
@@ -112,7 +111,7 @@ class CheckpointServer:
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> CheckpointServer:
         self._thread.start()

@@ -202,7 +202,7 @@ def _run(
         _fail(f"no models{what} in {zoo_dir}" + (f" (shard {shard})" if shard else ""))
 
     configs_root = configs_root or default_configs_root()
-    command = shlex.join(["zoogen", "verify", *sys.argv[2:]]) if len(sys.argv) > 1 else None
+    command = _command_line()
     environment = collect_environment(device.describe(), zoo_dir=zoo_dir, command=command)
     options = VerifyOptions(
         results_dir=results_dir, data_root=data_root, configs_root=configs_root, cache_dir=cache_dir,
@@ -220,6 +220,14 @@ def _run(
     if summary.errors:
         return 1
     return 1 if fail_on_drift and summary.drifted else 0
+
+
+def _command_line() -> str:
+    """``zoogen verify ...`` as typed (whatever script or ``python -c`` ran the command)."""
+    args = sys.argv[1:]
+    if "verify" in args:
+        args = args[args.index("verify") + 1 :]
+    return shlex.join(["zoogen", "verify", *args])
 
 
 def _parse_shard(text: str | None) -> tuple[int, int] | None:

@@ -151,15 +151,16 @@ def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | N
         for model in method.models:
             if model.collection is not None and model.collection not in collections:
                 diags.warn(f"model {model.name!r} is in unknown collection {model.collection!r}",
-                           model.location, "In Collection")
+                           model.where("In Collection"), "In Collection")
             if model.name in seen:
                 first = seen[model.name].location
                 diags.warn(f"duplicate model name {model.name!r} (first at {first}); this one is ignored",
-                           model.location, "Name")
+                           model.where("Name"), "Name")
                 continue
             seen[model.name] = model
             if configs_root is not None and model.config and not _config_exists(configs_root, model.config):
-                diags.warn(f"config not found under {configs_root}: {model.config}", model.location, "Config")
+                diags.warn(f"config not found under {configs_root}: {model.config}", model.where("Config"),
+                           "Config")
             kept.append(model)
         method.models = kept
 

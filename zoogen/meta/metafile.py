@@ -181,6 +181,8 @@ class MetafileReader:
             converted_from=self._converted_from(fields.get("Converted From")),
             tolerances=self._tolerances(fields.get("Tolerance"), at("Tolerance")),
             location=where,
+            field_locations={key: at(key) for key in ("Name", "In Collection", "Config", "Weights")
+                             if key in fields},
         )
 
     def _converted_from(self, raw: Any) -> str | None:

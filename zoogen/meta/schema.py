@@ -59,6 +59,11 @@ class Model:
     converted_from: str | None
     tolerances: dict[str, float]
     location: Location
+    field_locations: dict[str, Location] = field(default_factory=dict)
+
+    def where(self, field_name: str) -> Location:
+        """Line of one of the model's fields, else of the model."""
+        return self.field_locations.get(field_name, self.location)
 
     def metric(self, task: str, dataset: str, metric: str) -> float | str | None:
         for result in self.results:

@@ -209,6 +209,10 @@ def _cached(target: Path, url: str, prefix: str | None) -> FetchedFile | None:
     return FetchedFile(target, url, sha256, checked=prefix is not None, downloaded=False)
 
 
+class _Restart(requests.ConnectionError):
+    """The partial file was dropped: download again from the first byte."""
+
+
 class _Part:
     """The ``.part`` file of a download and the sha256 of the bytes it holds, updated as they arrive."""
 
@@ -242,11 +246,16 @@ def _download(
     part = _Part(target.with_name(target.name + ".part"))
     attempt = 0
     while True:
+        before = part.size
         try:
             total = _stream(url, part, session, timeout, progress)
             break
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             attempt += 1
+            restarted = isinstance(exc, _Restart)
+            if not restarted and part.size == before:
+                # Nothing arrived even after urllib3's own retries: the host is down or unreachable.
+                raise FetchError(f"cannot download {url}: {_short(exc)}") from None
             if attempt > retries:
                 have = part.size
                 part.restart()
@@ -292,13 +301,13 @@ def _stream(
             if total == part.size:
                 return total
             part.restart()
-            raise requests.ConnectionError("requested range not satisfiable; restarting the download")
+            raise _Restart("requested range not satisfiable; restarting the download")
         if response.status_code >= 400:
             raise FetchError(f"cannot download {url}: HTTP {response.status_code} {response.reason}")
         if response.status_code == 206 and part.size:
             if _content_range_start(content_range) != part.size:
                 part.restart()
-                raise requests.ConnectionError("the server resumed at another byte; restarting")
+                raise _Restart("the server resumed at another byte; restarting")
             total = _content_range_total(content_range)
             mode = "ab"
         else:  # a full answer: the first request, or a server that ignored the Range header

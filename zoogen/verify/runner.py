@@ -408,14 +408,15 @@ def run_verification(
     options: VerifyOptions,
     environment: Environment,
     device: Any,
-    backend: Backend = mmdet_backend,
+    backend: Backend | None = None,
     reporter: Reporter | None = None,
 ) -> RunSummary:
     """Verify ``models`` one after the other, writing each record as soon as it is known.
 
     With ``options.resume``, a model whose record for this environment tag exists with status ``ok`` is
-    skipped (an error record is retried).
+    skipped (an error record is retried). ``backend`` defaults to `mmdet_backend`.
     """
+    backend = backend or mmdet_backend
     reporter = reporter or Reporter()
     summary = RunSummary()
     reporter.start(len(models))

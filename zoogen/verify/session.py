@@ -163,11 +163,11 @@ class DetectorSession:
         """On a subset, score COCO metrics on the evaluated images only (not on every image of the
         annotation file, which would count the unevaluated ones as misses)."""
         ids = [self.dataset.get_data_info(i)["img_id"] for i in range(len(self.dataset))]
-        full = getattr(self.dataset, "coco", None)
-        if full is not None and len(ids) == len(full.get_img_ids()):
-            return
         for metric in evaluator.metrics:
-            if hasattr(metric, "img_ids") and hasattr(metric, "_coco_api"):
+            coco_api = getattr(metric, "_coco_api", None)
+            if coco_api is None or not hasattr(metric, "img_ids"):
+                continue
+            if set(ids) != set(coco_api.get_img_ids()):
                 metric.img_ids = ids
 
     # -- running --------------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""zoogen.verify.checkpoint: weights-only loading with a short allow-list; malicious pickles refused."""
+
+from __future__ import annotations
+
+import builtins
+import collections
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from zoogen.verify.checkpoint import (
+    CheckpointError,
+    CheckpointRefused,
+    load_checkpoint,
+    safe_checkpoint_globals,
+)
+
+
+class _TouchMarker:
+    """Unpickling this runs ``os.system("touch <marker>")``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+class _EvalMarker:
+    """Unpickling this runs ``eval`` of code that creates the marker."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (builtins.eval, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+class Custom:
+    """A harmless class the allow-list does not know."""
+
+    def __init__(self) -> None:
+        self.value = 42
+
+
+def _state_dict() -> collections.OrderedDict:
+    return collections.OrderedDict(
+        [("backbone.conv1.weight", torch.randn(4, 3, 3, 3)), ("bbox_head.bias", torch.zeros(4))]
+    )
+
+
+def test_openmmlab_like_checkpoint_loads(tmp_path: Path) -> None:
+    """What mmcv/mmengine put in ``meta``: numbers, strings, class tuples, numpy scalars and arrays."""
+    meta = {
+        "mmdet_version": "3.3.0",
+        "CLASSES": ("person", "bicycle"),
+        "dataset_meta": {"classes": ("person",), "palette": [(220, 20, 60)]},
+        "epoch": 12,
+        "iter": 87960,
+        "seed": np.int64(1234),
+        "hook_msgs": {"best_score": np.float64(0.374), "last_ckpt": "work_dirs/epoch_12.pth"},
+        "history": np.arange(5, dtype=np.float32),
+        "dtype": np.dtype("float64"),
+        "time": "Thu Jan 30 04:12:34 2020",
+    }
+    path = tmp_path / "model.pth"
+    torch.save({"meta": meta, "state_dict": _state_dict(), "optimizer": {"state": {}, "param_groups": []}},
+               path)
+    checkpoint = load_checkpoint(path)
+    assert set(checkpoint["state_dict"]) == {"backbone.conv1.weight", "bbox_head.bias"}
+    assert checkpoint["meta"]["seed"] == 1234
+    assert checkpoint["meta"]["hook_msgs"]["best_score"] == pytest.approx(0.374)
+    np.testing.assert_array_equal(checkpoint["meta"]["history"], np.arange(5, dtype=np.float32))
+
+
+def test_numpy1_spelling_is_mapped(tmp_path: Path) -> None:
+    """Checkpoints pickled under numpy 1.x name ``numpy.core.multiarray``: still accepted."""
+    path = tmp_path / "np1.pth"
+    torch.save({"state_dict": _state_dict(), "meta": {"loss": np.float64(0.5), "arr": np.ones(3)}}, path)
+    rewritten = tmp_path / "np1-spelling.pth"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(rewritten, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith("data.pkl"):
+                assert b"numpy._core.multiarray" in data  # protocol 2: GLOBAL names are plain text lines
+                data = data.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+            dst.writestr(info, data)
+    checkpoint = load_checkpoint(rewritten)
+    assert checkpoint["meta"]["loss"] == 0.5
+    np.testing.assert_array_equal(checkpoint["meta"]["arr"], np.ones(3))
+
+
+@pytest.mark.parametrize("payload", [_TouchMarker, _EvalMarker])
+def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, payload: type) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pth"
+    torch.save({"state_dict": _state_dict(), "meta": {"x": payload(marker)}}, path)
+    with pytest.raises(CheckpointRefused) as info:
+        load_checkpoint(path)
+    assert not marker.exists()
+    message = str(info.value)
+    assert "--trust-checkpoints" in message and "weights_only=False" in message
+    assert info.value.refused and info.value.refused[0] in message
+    assert any(name.endswith(("system", "eval")) for name in info.value.refused)
+
+
+def test_unknown_class_refused_then_loaded_with_trust(tmp_path: Path) -> None:
+    path = tmp_path / "custom.pth"
+    torch.save({"state_dict": _state_dict(), "meta": {"custom": Custom()}}, path)
+    with pytest.raises(CheckpointRefused, match=r"test_checkpoint\.Custom|Custom"):
+        load_checkpoint(path)
+    trusted = load_checkpoint(path, trust=True)
+    assert trusted["meta"]["custom"].value == 42
+
+
+def test_bare_state_dict_is_wrapped(tmp_path: Path) -> None:
+    path = tmp_path / "bare.pth"
+    torch.save(_state_dict(), path)
+    checkpoint = load_checkpoint(path)
+    assert set(checkpoint) == {"state_dict", "meta"}
+    assert checkpoint["meta"] == {}
+    assert "bbox_head.bias" in checkpoint["state_dict"]
+
+
+def test_not_a_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.pth"
+    path.write_bytes(b"\x00this is not a torch file" * 10)
+    with pytest.raises(CheckpointError, match="garbage.pth"):
+        load_checkpoint(path)
+    tensor = tmp_path / "tensor.pth"
+    torch.save(torch.zeros(2), tensor)
+    with pytest.raises(CheckpointError, match="Tensor"):
+        load_checkpoint(tensor)
+
+
+def test_allow_list_is_short_and_harmless() -> None:
+    names = set()
+    for item in safe_checkpoint_globals():
+        obj = item[0] if isinstance(item, tuple) else item
+        names.add(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}")
+    assert len(names) < 40
+    forbidden = ("builtins.getattr", "builtins.eval", "builtins.exec", "posix.system", "os.system",
+                 "functools.partial", "subprocess.", "copyreg.")
+    assert not [n for n in names if n.startswith(forbidden)]
+
+
+def test_mmengine_history_buffer_loads(tmp_path: Path) -> None:
+    history = pytest.importorskip("mmengine.logging.history_buffer")
+    buffer = history.HistoryBuffer()
+    buffer.update(0.5)
+    buffer.update(0.25)
+    path = tmp_path / "mmengine.pth"
+    torch.save({"state_dict": _state_dict(), "meta": {},
+                "message_hub": {"log_scalars": {"train/loss": buffer}, "runtime_info": {"epoch": 1}}}, path)
+    checkpoint = load_checkpoint(path)
+    assert checkpoint["message_hub"]["log_scalars"]["train/loss"].mean() == pytest.approx(0.375)
