@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - not POSIX
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+STREAM_CHUNK = 1 << 16  # small reads: an interrupted read loses at most this much
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
 Progress = Callable[[int, "int | None"], None]
 
@@ -220,6 +221,7 @@ class _Part:
         self.path = path
         self.digest = hashlib.sha256()
         self.size = 0
+        self.answered = False  # the last request got a response (its body may still break off)
         if path.exists():  # an earlier, interrupted run: resume after its bytes
             with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(CHUNK), b""):
@@ -252,9 +254,8 @@ def _download(
             break
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             attempt += 1
-            restarted = isinstance(exc, _Restart)
-            if not restarted and part.size == before:
-                # Nothing arrived even after urllib3's own retries: the host is down or unreachable.
+            if not part.answered and part.size == before:
+                # No answer even after urllib3's own retries: the host is down or unreachable.
                 raise FetchError(f"cannot download {url}: {_short(exc)}") from None
             if attempt > retries:
                 have = part.size
@@ -293,7 +294,9 @@ def _stream(
     headers = {"Accept-Encoding": "identity"}
     if part.size:
         headers["Range"] = f"bytes={part.size}-"
+    part.answered = False
     with session.get(url, stream=True, timeout=timeout, headers=headers) as response:
+        part.answered = True
         content_range = response.headers.get("Content-Range")
         if response.status_code == 416 and part.size:
             # Nothing after our bytes: the part may already be whole (checked by the caller) or be junk.
@@ -316,7 +319,7 @@ def _stream(
             total = int(length) if length and length.isdigit() else None
             mode = "wb"
         with part.path.open(mode) as handle:
-            for block in response.iter_content(CHUNK):
+            for block in response.iter_content(STREAM_CHUNK):
                 handle.write(block)
                 part.digest.update(block)
                 part.size += len(block)
