@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,8 +28,9 @@ from click.testing import CliRunner
 from zoogen.cli.verify import verify_command
 from zoogen.errors import Location
 from zoogen.meta.schema import Model, Result
-from zoogen.records import Environment, load_records
+from zoogen.records import Environment, environment_tag, load_records
 from zoogen.verify import runner as runner_module
+from zoogen.verify.environment import collect_environment
 from zoogen.verify.runner import (
     BackendResult,
     StepError,
@@ -286,6 +288,23 @@ def test_resume_skips_finished_models_and_retries_errors(setup: dict) -> None:
     other_env = Environment(tag="cuda-other-torch2.13.0-cu121", device="cuda", torch="2.13.0")
     again = run_verification(models[:1], options=options, environment=other_env, device=None, backend=backend)
     assert again.skipped == []  # resume is per environment tag
+
+
+def test_environment_block(tmp_path: Path) -> None:
+    info = {"device": "cpu", "device_name": "Test CPU", "driver": None, "cuda": None, "cudnn": None}
+    env = collect_environment(info, zoo_dir=tmp_path, command=["zoogen", "verify", "--models", "a b"])
+    assert env.tag == environment_tag(env) and env.tag.startswith("cpu-") and "torch2.13.0" in env.tag
+    assert env.torch.startswith("2.13.0") and env.python.count(".") == 2
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", env.date)
+    assert env.command == "zoogen verify --models 'a b'"
+    assert env.zoo_commit is None  # not a git checkout
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(tmp_path)]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "model-index.yml").write_text("Import: []\n", encoding="utf-8")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "zoo"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
+    assert collect_environment(info, zoo_dir=tmp_path).zoo_commit == head.strip()
 
 
 # --- the CLI ----------------------------------------------------------------------------------------------

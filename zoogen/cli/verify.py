@@ -69,6 +69,8 @@ class RichReporter:
 
     def __exit__(self, *exc: object) -> None:
         self._stop_download()
+        if self.overall is not None:
+            self.progress.update(self.overall, description="done", step="")
         self.progress.stop()
 
     def _stop_download(self) -> None:
@@ -118,7 +120,8 @@ class RichReporter:
 def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Table:
     """Model, metric verdicts, fps and error of each record of the run."""
     table = Table(title="zoogen verify", show_lines=False)
-    for column in ("model", "status", "metrics", "fps", "speed", "error"):
+    table.add_column("model", no_wrap=True)
+    for column in ("status", "metrics", "fps", "speed", "error"):
         table.add_column(column, overflow="fold")
     colours = {"passed": "green", "drift": "red", "subset": "yellow", "missing": "magenta"}
     for record in records:
