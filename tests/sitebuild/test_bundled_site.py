@@ -100,3 +100,13 @@ def test_statistics_page(bundled_site: Path, zoo):
     totals = dict(row for row in page.tables[0][1:])
     assert totals["Models"] == str(len(zoo.models))
     assert totals["Checkpoints"] == str(sum(1 for m in zoo.models if m.weights))
+
+
+def test_translated_pages_keep_every_link(bundled_site: Path):
+    for en in [bundled_site / "en" / "index.html", *(bundled_site / "en" / "methods").glob("*.html")]:
+        zh = bundled_site / "zh_CN" / en.relative_to(bundled_site / "en")
+
+        def external(page: Path) -> set[str]:
+            return {href for href in read_page(page).links if href.startswith("http")}
+
+        assert external(en) == external(zh), en.name

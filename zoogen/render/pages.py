@@ -27,6 +27,7 @@ class PageSet:
     """Generated pages: document name (``methods/faster_rcnn``) -> MyST text."""
 
     pages: dict[str, str] = field(default_factory=dict)
+    links: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> reference label -> URL
 
     def write(self, source_dir: Path) -> list[Path]:
         """Write every page as ``<docname>.md`` below ``source_dir``, unchanged files left untouched."""
@@ -68,27 +69,31 @@ def render_pages(
     env = _environment(templates_dir)
     newest = newest_records(records or {})
     titles = {method.id: method.title for method in zoo.methods}
-    links = "\n".join(f"[{label}]: {markup.url(url)}" for label, url in zoo.info.links.items())
-    common = {"zoo": zoo, "info": zoo.info, "link_definitions": links, "methods_dir": METHODS_DIR,
-              "report_page": REPORT_PAGE}
+    common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE}
     pages = PageSet()
-    pages.pages["index"] = env.get_template("index.md.j2").render(**common)
 
-    method_template = env.get_template("method.md.j2")
+    def add(docname: str, template: str, extra_links: dict[str, str] | None = None, **context: object) -> None:
+        links = {**zoo.info.links, **(extra_links or {})}
+        definitions = "\n".join(f"[{label}]: {markup.url(url)}" for label, url in links.items())
+        text = env.get_template(template).render(**common, **context, link_definitions=definitions)
+        pages.pages[docname] = text
+        pages.links[docname] = links
+
+    add("index", "index.md.j2")
+
     marker = Marker(newest, report_link=f"../{REPORT_PAGE}.md") if newest else None
     builder = TableBuilder(registry, zoo.info.columns, zoo.info.config_base_url, marker)
     for method in zoo.methods:
         notes = marker.notes(method.models) if marker else []
         notes_table = Table(["Model", "Verdicts", "Hardware", "Date"], notes) if notes else None
-        pages.pages[f"{METHODS_DIR}/{method.id}"] = method_template.render(
-            **common, method=method, groups=builder.method_tables(method.models), notes_table=notes_table,
-            readme_url=_readme_url(zoo, method.readme),
-        )
+        paper_url = method.paper.url if method.paper else None
+        readme_url = _readme_url(zoo, method.readme)
+        method_links = {label: url for label, url in (("paper", paper_url), ("readme", readme_url)) if url}
+        add(f"{METHODS_DIR}/{method.id}", "method.md.j2", method_links, method=method,
+            groups=builder.method_tables(method.models), notes_table=notes_table, readme_url=readme_url)
 
-    pages.pages["statistics"] = env.get_template("statistics.md.j2").render(**common, **_statistics_tables(zoo))
-    pages.pages["models"] = env.get_template("models.md.j2").render(
-        **common, table=all_models_table(zoo.models, registry, titles),
-    )
+    add("statistics", "statistics.md.j2", **_statistics_tables(zoo))
+    add("models", "models.md.j2", table=all_models_table(zoo.models, registry, titles))
     report_rows = []
     for model in zoo.models:
         record = newest.get(model.name)
@@ -101,11 +106,8 @@ def render_pages(
             markup.escape(str(record.images)) if record and record.images else "-",
             markup.escape((env_info.date or "-")[:10]) if env_info else "-",
         ])
-    pages.pages[REPORT_PAGE] = env.get_template("verification.md.j2").render(
-        **common,
-        table=Table(["Method", "Model", "Verdicts", "Hardware", "Images", "Date"], report_rows),
-        verified=sum(1 for model in zoo.models if model.name in newest),
-    )
+    add(REPORT_PAGE, "verification.md.j2",
+        table=Table(["Method", "Model", "Verdicts", "Hardware", "Images", "Date"], report_rows))
     return pages
 
 

@@ -16,7 +16,7 @@ from zoogen.meta import load_zoo
 from zoogen.records import load_records
 from zoogen.render import render_pages
 from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, switch_url
-from zoogen.site.transforms import DataTableCells
+from zoogen.site.transforms import DataTableCells, TranslatedReferenceLinks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -33,6 +33,7 @@ def _generate(app: Sphinx, config: Config) -> None:
     records = load_records(results) if results and results.is_dir() else {}
     pages = render_pages(loaded.zoo, records)
     pages.write(Path(app.srcdir))
+    app.zoogen_page_links = pages.links  # type: ignore[attr-defined]
     config.include_patterns = [f"{docname}.md" for docname in pages.pages]
     config.project = loaded.zoo.info.title
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
@@ -57,6 +58,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
     app.add_transform(DataTableCells)
+    app.add_transform(TranslatedReferenceLinks)
     app.add_js_file("zoo-table.js")
     app.add_css_file("zoogen.css")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 from functools import cache
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class DataTableCells(SphinxTransform):
                     for index, entry in enumerate(c for c in row.children if isinstance(c, nodes.entry)):
                         if index in prose:
                             continue
-                        for element in entry.findall(nodes.TextElement):
+                        for element in entry.findall(nodes.paragraph):
                             element["translatable"] = False
                         for reference in entry.findall(nodes.reference):
                             _translate_link_text(reference, words)
@@ -58,3 +59,47 @@ def _words(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettext.
         found.add_fallback(translations)
         translations = found
     return translations
+
+
+_REFERENCE_LINK = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]+)\]")
+
+
+class TranslatedReferenceLinks(SphinxTransform):
+    """Restore reference-style links (``[text][label]``) in translated paragraphs.
+
+    MyST parses each translated message on its own, without the page's link definitions, so a reference
+    link comes out as literal text (MyST-Parser issue #690). The renderer knows every page's labels; this
+    turns such literal text back into links. Runs after Sphinx's ``Locale`` transform (priority 20).
+    """
+
+    default_priority = 25
+
+    def apply(self, **kwargs: object) -> None:
+        links = getattr(self.app, "zoogen_page_links", {}).get(self.env.docname, {})
+        if not links:
+            return
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or isinstance(parent, nodes.FixedTextElement | nodes.literal | nodes.reference):
+                continue
+            pieces = _link_pieces(str(text), links)
+            if pieces is not None:
+                parent.replace(text, pieces)
+
+
+def _link_pieces(value: str, links: dict[str, str]) -> list[nodes.Node] | None:
+    pieces: list[nodes.Node] = []
+    position = 0
+    for match in _REFERENCE_LINK.finditer(value):
+        label = match.group(2)
+        if label not in links:
+            continue
+        if match.start() > position:
+            pieces.append(nodes.Text(value[position:match.start()]))
+        pieces.append(nodes.reference(match.group(1), match.group(1), refuri=links[label]))
+        position = match.end()
+    if not pieces:
+        return None
+    if position < len(value):
+        pieces.append(nodes.Text(value[position:]))
+    return pieces
