@@ -33,6 +33,7 @@ gettext_compact = False
 gettext_uuid = False
 gettext_location = True
 
+smartquotes = False  # names and numbers are shown exactly as the metafiles write them
 html_theme = "sphinx_rtd_theme"
 html_static_path: list[str] = []
 templates_path: list[str] = []

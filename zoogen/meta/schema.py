@@ -142,6 +142,7 @@ class ZooInfo:
             "backbone", "style", "lr_schd", "memory", "inference_fps", "metrics", "config", "download",
         ]
     )
+    group_by_tasks: bool = True  # one table per dataset and set of tasks (False: one per dataset)
     sections: list[Section] = field(default_factory=list)
     locale_dir: Path | None = None
     links: dict[str, str] = field(default_factory=dict)

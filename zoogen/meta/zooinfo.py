@@ -43,7 +43,13 @@ def load_zoo_info(root: Path, registry: Registry, diags: Diagnostics) -> ZooInfo
             diags.error(f"link {label!r} is not an http(s) URL", doc.at("links", label), "links")
             continue
         info.links[str(label)] = str(url).strip()
-    columns = (data.get("table") or {}).get("columns")
+    table = data.get("table") or {}
+    group_by = table.get("group_by", "dataset and tasks")
+    if group_by not in ("dataset", "dataset and tasks"):
+        diags.error("table.group_by is 'dataset' or 'dataset and tasks'", doc.at("table", "group_by"),
+                    "table.group_by")
+    info.group_by_tasks = group_by != "dataset"
+    columns = table.get("columns")
     if columns is not None:
         info.columns = _columns(columns, doc, registry, diags)
     info.sections = [s for i, raw in enumerate(data.get("sections") or [])

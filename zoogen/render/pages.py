@@ -82,7 +82,7 @@ def render_pages(
     add("index", "index.md.j2")
 
     marker = Marker(newest, report_link=f"../{REPORT_PAGE}.md") if newest else None
-    builder = TableBuilder(registry, zoo.info.columns, zoo.info.config_base_url, marker)
+    builder = TableBuilder(registry, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
     for method in zoo.methods:
         notes = marker.notes(method.models) if marker else []
         notes_table = Table(["Model", "Verdicts", "Hardware", "Date"], notes) if notes else None

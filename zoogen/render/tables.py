@@ -48,6 +48,7 @@ class TableBuilder:
     columns: list[str]
     config_base_url: str | None = None
     marker: Marker | None = None
+    group_by_tasks: bool = True
 
     def method_tables(self, models: list[Model]) -> list[TableGroup]:
         groups: dict[tuple[str, tuple[str, ...]], list[Model]] = {}
@@ -60,9 +61,12 @@ class TableBuilder:
             if not by_dataset:
                 by_dataset = {"": []}
             for dataset, tasks in by_dataset.items():
-                groups.setdefault((dataset, tuple(tasks)), []).append(model)
-        return [TableGroup(list(tasks), dataset, self.table(group_models, dataset, list(tasks)))
-                for (dataset, tasks), group_models in groups.items()]
+                groups.setdefault((dataset, tuple(tasks) if self.group_by_tasks else ()), []).append(model)
+        tables = []
+        for (dataset, _), group_models in groups.items():
+            tasks = list(dict.fromkeys(r.task for m in group_models for r in m.results if r.dataset == dataset))
+            tables.append(TableGroup(tasks, dataset, self.table(group_models, dataset, tasks)))
+        return tables
 
     def table(self, models: list[Model], dataset: str, tasks: list[str]) -> Table:
         metric_columns = self._metric_columns(models, dataset, tasks)
