@@ -63,6 +63,13 @@ def build_command(lang: str, zoo: Path, out: Path, results: Path, strict: bool) 
     from zoogen.site.build import build_language
 
     _load(zoo, strict)
+    if results.is_dir():
+        from zoogen.records import RecordError, load_records
+
+        try:
+            load_records(results)
+        except RecordError as error:
+            _fail(ZoogenError(str(error)))
     languages = LANGUAGES if lang == "all" else (lang,)
     for language in languages:
         try:

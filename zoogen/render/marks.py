@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zoogen.meta.schema import Model
-from zoogen.records import VerificationRecord
+from zoogen.records import VerificationRecord, parse_date
 from zoogen.render import markup
 
 PASSED = "✓"
@@ -33,7 +33,7 @@ class Marker:
             if check.verdict == "passed":
                 return f"{text} {self._link(PASSED)}"
             if check.verdict == "drift" and check.measured is not None:
-                return f"{text} {self._link(f'{DRIFT} {check.measured:g}')}"
+                return f"{text} {self._link(f'{DRIFT} {value(check.measured)}')}"
         return text
 
     def speed(self, model: Model, text: str) -> str:
@@ -63,6 +63,11 @@ class Marker:
         return rows
 
 
+def value(number: float | None) -> str:
+    """A measured value as the tables show numbers: rounded to 2 decimals, at least one (``55.0``)."""
+    return "-" if number is None else str(round(float(number), 2))
+
+
 def verdict_summary(record: VerificationRecord) -> str:
     """A short, language-neutral summary: ``box AP ✓; mask AP ⚠ 34.1 (34.7)``."""
     if record.status != "ok":
@@ -70,11 +75,11 @@ def verdict_summary(record: VerificationRecord) -> str:
     parts = []
     for check in record.metrics:
         if check.verdict == "passed":
-            parts.append(f"{check.metric} {PASSED} {check.measured:g}")
+            parts.append(f"{check.metric} {PASSED} {value(check.measured)}")
         elif check.verdict == "drift":
-            parts.append(f"{check.metric} {DRIFT} {check.measured:g} ({check.published:g})")
+            parts.append(f"{check.metric} {DRIFT} {value(check.measured)} ({value(check.published)})")
         elif check.measured is not None:
-            parts.append(f"{check.metric} {check.measured:g} [{check.verdict}]")
+            parts.append(f"{check.metric} {value(check.measured)} [{check.verdict}]")
     if record.speed and record.speed.fps is not None:
         parts.append(f"{record.speed.fps:.1f} fps [{record.speed.verdict}]")
     return "; ".join(parts) or "-"
@@ -82,4 +87,5 @@ def verdict_summary(record: VerificationRecord) -> str:
 
 def newest_records(records: Mapping[str, list[VerificationRecord]]) -> dict[str, VerificationRecord]:
     """The newest record of each model."""
-    return {name: max(items, key=lambda r: r.environment.date or "") for name, items in records.items() if items}
+    return {name: max(items, key=lambda r: parse_date(r.environment.date)) for name, items in records.items()
+            if items}
