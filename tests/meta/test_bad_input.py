@@ -11,7 +11,6 @@ import pytest
 from zoogen.meta import load_zoo
 
 
-
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zoogen.cli", "check", *args],
                           capture_output=True, text=True)

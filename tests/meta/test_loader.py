@@ -7,7 +7,6 @@ from pathlib import Path
 from zoogen.meta import load_zoo
 
 
-
 def test_model_inherits_collection_and_keeps_its_own_values(make_zoo, good):
     loaded = load_zoo(make_zoo({"faster_rcnn/metafile.yml": good}), strict=True)
     assert loaded.diagnostics == []

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from zoogen.meta import load_zoo
-from zoogen.records import Environment, MetricCheck, SpeedCheck, VerificationRecord, load_records, write_record
+from zoogen.records import (
+    Environment,
+    MetricCheck,
+    SpeedCheck,
+    VerificationRecord,
+    load_records,
+    write_record,
+)
 from zoogen.render import render_pages
 
 METAFILE = """

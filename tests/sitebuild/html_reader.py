@@ -6,7 +6,6 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 

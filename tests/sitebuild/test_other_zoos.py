@@ -46,7 +46,7 @@ def test_mmdet_v1_rpn_example(tmp_path: Path):
     header, *rows = page.tables[0]
     assert header == ["Backbone", "Style", "Lr schd", "Mem (GB)", "Train time (s/iter)", "Inf time (fps)",
                       "AR1000", "Download"]
-    assert ["R-50-C4", "caffe", "2x", "2.2", "0.17", "20.3", "52.2"] == rows[1][:7]
+    assert rows[1][:7] == ["R-50-C4", "caffe", "2x", "2.2", "0.17", "20.3", "52.2"]
     assert rows[0][3] == "-"  # no memory given for the first row
 
 

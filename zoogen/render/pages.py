@@ -102,7 +102,7 @@ def render_pages(
             f"[{markup.escape(titles[model.method])}]({METHODS_DIR}/{model.method}.md)",
             markup.escape(model.name),
             markup.escape(verdict_summary(record)) if record else "-",
-            markup.escape((env_info.device_name or env_info.device or "-")) if env_info else "-",
+            markup.escape(env_info.device_name or env_info.device or "-") if env_info else "-",
             markup.escape(str(record.images)) if record and record.images else "-",
             markup.escape((env_info.date or "-")[:10]) if env_info else "-",
         ])
