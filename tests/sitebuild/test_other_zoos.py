@@ -87,7 +87,10 @@ def test_a_failed_build_leaves_the_previous_output_untouched(make_zoo, tmp_path:
     good = make_zoo({"evil/metafile.yml": HOSTILE})
     build(good, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    (good / "zoo.yml").write_text("sections:\n  - title: Broken\n    body: '[dangling](missing-doc.md)'\n")
+    # English builds; the Chinese build then fails (a broken catalog): nothing of either may be swapped in
+    catalogs = good / "locales" / "zh_CN" / "LC_MESSAGES"
+    catalogs.mkdir(parents=True)
+    (catalogs / "index.po").write_text('msgid "Methods"\nmsgstr "[broken](missing-doc.md)"\n', encoding="utf-8")
     result = zoogen("build", "--zoo", str(good), "--lang", "all", "--out", str(out))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "missing-doc" in result.stderr

@@ -60,7 +60,7 @@ def check_command(zoo: Path, configs_root: Path | None, strict: bool) -> None:
 @strict_option
 def build_command(lang: str, zoo: Path, out: Path, results: Path, strict: bool) -> None:
     """Validate the zoo and build its site with Sphinx (warnings are errors)."""
-    from zoogen.site.build import build_language
+    from zoogen.site.build import build_site
 
     _load(zoo, strict)
     if results.is_dir():
@@ -71,13 +71,13 @@ def build_command(lang: str, zoo: Path, out: Path, results: Path, strict: bool) 
         except RecordError as error:
             _fail(ZoogenError(str(error)))
     languages = LANGUAGES if lang == "all" else (lang,)
-    for language in languages:
-        try:
-            result = build_language(zoo.resolve(), out, language,
-                                    results=results.resolve() if results.is_dir() else None, strict=strict)
-        except ZoogenError as error:
-            _fail(error)
-        click.echo(f"{language}: {result.output} ({result.seconds:.1f} s)")
+    try:
+        built = build_site(zoo.resolve(), out, languages,
+                           results=results.resolve() if results.is_dir() else None, strict=strict)
+    except ZoogenError as error:
+        _fail(error)
+    for result in built:
+        click.echo(f"{result.language}: {result.output} ({result.seconds:.1f} s)")
 
 
 @click.group("i18n")

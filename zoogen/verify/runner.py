@@ -197,8 +197,9 @@ def resolve_config(config: str | None, configs_root: Path | None) -> tuple[Path,
     """The config file of a metafile's ``Config`` and how to name it in the record.
 
     Tried in order: the path as written (absolute, or under ``configs_root`` with or without its leading
-    ``configs/``); the mmdet-3 spelling (`mmdet3_spelling`); a file of the same folder, then of any folder,
-    whose name differs only in ``-`` for ``_`` (mmdet 3 also renamed ``r50_caffe`` to ``r50-caffe``).
+    ``configs/``, so the root may be mmdet's ``configs`` folder or the folder holding it); the mmdet-3
+    spelling (`mmdet3_spelling`); a file of the same folder, then of any folder, whose name differs only
+    in ``-`` for ``_`` (mmdet 3 also renamed ``r50_caffe`` to ``r50-caffe``).
     """
     if not config:
         raise StepError("resolve", "the metafile gives no Config for this model")
@@ -212,19 +213,25 @@ def resolve_config(config: str | None, configs_root: Path | None) -> tuple[Path,
     if not configs_root.is_dir():
         raise StepError("resolve", f"configs folder {configs_root} does not exist")
     relative = Path(*written.parts[1:]) if written.parts[:1] == ("configs",) else written
-    candidates = [relative, mmdet3_spelling(relative)]
+    candidates = list(dict.fromkeys([written, relative, mmdet3_spelling(written), mmdet3_spelling(relative)]))
     for candidate in candidates:
         if (configs_root / candidate).is_file():
-            return configs_root / candidate, f"configs/{candidate.as_posix()}"
+            return configs_root / candidate, _config_name(configs_root, configs_root / candidate)
     wanted = _fold_name(relative.name)
-    folder = configs_root / relative.parent
-    pools = [sorted(folder.glob("*.py")) if folder.is_dir() else [], sorted(configs_root.rglob("*.py"))]
+    folders = [configs_root / c.parent for c in (written, relative) if (configs_root / c.parent).is_dir()]
+    pools = [sorted(p for f in folders for p in f.glob("*.py")), sorted(configs_root.rglob("*.py"))]
     for pool in pools:
         for path in pool:
             if _fold_name(path.name) == wanted:
-                return path, f"configs/{path.relative_to(configs_root).as_posix()}"
-    tried = ", ".join(dict.fromkeys(c.as_posix() for c in candidates))
+                return path, _config_name(configs_root, path)
+    tried = ", ".join(c.as_posix() for c in candidates)
     raise StepError("resolve", f"config {config} not found under {configs_root} (tried {tried})")
+
+
+def _config_name(configs_root: Path, path: Path) -> str:
+    """``configs/<folder>/<file>.py``: the config as the metafiles of MMDetection name it."""
+    relative = path.relative_to(configs_root).as_posix()
+    return relative if relative.startswith("configs/") else f"configs/{relative}"
 
 
 @dataclass(frozen=True)
