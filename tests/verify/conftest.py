@@ -16,6 +16,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -48,17 +49,25 @@ def _cache_key() -> str:
 def tiny_build(request: pytest.FixtureRequest) -> dict[str, Any]:
     pytest.importorskip("mmdet")
     pytest.importorskip("mmcv._ext")
-    root = Path(request.config.cache.mkdir("zoogen-tiny-detector")) / _cache_key()
+    pytest_cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    if pytest_cache is not None:
+        cache = Path(pytest_cache.mkdir("zoogen-tiny-detector"))
+    else:
+        cache = request.getfixturevalue("tmp_path_factory").mktemp("zoogen-tiny-detector")
+    root = cache / _cache_key()
     done = root / "build.json"
-    if done.is_file():
-        build = json.loads(done.read_text(encoding="utf-8"))
-        if all(Path(build[key]).exists() for key in ("data_root", "config", "checkpoint")):
-            return build
-    if root.exists():
-        shutil.rmtree(root)
-    build = tiny_detector.build_all(root)
-    done.write_text(json.dumps(build, indent=2), encoding="utf-8")
-    return build
+    # One builder at a time: parallel pytest runs share the cache.
+    with open(cache / f"{root.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.is_file():
+            build = json.loads(done.read_text(encoding="utf-8"))
+            if all(Path(build[key]).exists() for key in ("data_root", "config", "checkpoint")):
+                return build
+        if root.exists():
+            shutil.rmtree(root)
+        build = tiny_detector.build_all(root)
+        done.write_text(json.dumps(build, indent=2), encoding="utf-8")
+        return build
 
 
 @pytest.fixture(scope="session")

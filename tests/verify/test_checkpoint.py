@@ -148,7 +148,8 @@ def test_allow_list_is_short_and_harmless() -> None:
     assert not [n for n in names if n.startswith(forbidden)]
 
 
-def test_mmengine_history_buffer_loads(tmp_path: Path) -> None:
+def test_mmengine_history_buffer_needs_trust(tmp_path: Path) -> None:
+    """A message hub pickles ``getattr(HistoryBuffer, ...)``: refused (getattr is never allowed) unless trusted."""
     history = pytest.importorskip("mmengine.logging.history_buffer")
     buffer = history.HistoryBuffer()
     buffer.update(0.5)
@@ -156,5 +157,61 @@ def test_mmengine_history_buffer_loads(tmp_path: Path) -> None:
     path = tmp_path / "mmengine.pth"
     torch.save({"state_dict": _state_dict(), "meta": {},
                 "message_hub": {"log_scalars": {"train/loss": buffer}, "runtime_info": {"epoch": 1}}}, path)
-    checkpoint = load_checkpoint(path)
+    with pytest.raises(CheckpointRefused, match="--trust-checkpoints") as info:
+        load_checkpoint(path)
+    assert "builtins.getattr" in info.value.refused
+    checkpoint = load_checkpoint(path, trust=True)
     assert checkpoint["message_hub"]["log_scalars"]["train/loss"].mean() == pytest.approx(0.375)
+
+
+class _GetattrProbe:
+    """Unpickling this calls ``getattr(owner, name)`` through the pickle's ``builtins.getattr``."""
+
+    def __init__(self, owner: object, name: str) -> None:
+        self.owner, self.name = owner, name
+
+    def __reduce__(self):
+        return (builtins.getattr, (self.owner, self.name))
+
+
+def test_getattr_is_always_refused(tmp_path: Path) -> None:
+    history = pytest.importorskip("mmengine.logging.history_buffer")
+    for owner, name in [(history.HistoryBuffer, "mean"), (history.HistoryBuffer, "__init__"),
+                        (np.ndarray, "tofile"), (collections.OrderedDict, "__init_subclass__")]:
+        path = tmp_path / f"probe-{name}.pth"
+        torch.save({"state_dict": _state_dict(), "meta": {"m": _GetattrProbe(owner, name)}}, path)
+        with pytest.raises(CheckpointRefused, match="builtins.getattr") as info:
+            load_checkpoint(path)
+        assert "--trust-checkpoints" in str(info.value)
+
+
+def test_mmengine_training_checkpoint_needs_trust_but_its_published_form_loads(tmp_path: Path) -> None:
+    """What ``mmengine.Runner.save_checkpoint`` writes (meta, message hub, optimizer, schedulers) needs
+    --trust-checkpoints; the published form (meta + state_dict) of the same checkpoint loads as it is."""
+    pytest.importorskip("mmengine")
+    import mmengine
+    from mmengine.logging import MessageHub
+    from mmengine.optim import LinearLR, MultiStepLR, OptimWrapper
+
+    model = torch.nn.Linear(2, 2)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9, weight_decay=1e-4))
+    optim.update_params(model(torch.randn(3, 2)).sum())
+    schedulers = [LinearLR(optim, start_factor=0.001, by_epoch=False, begin=0, end=500),
+                  MultiStepLR(optim, milestones=[8, 11], by_epoch=True)]
+    hub = MessageHub.get_instance("zoogen-test-checkpoint")
+    hub.update_scalar("train/loss", 0.5)
+    hub.update_info("epoch", 1)
+    meta = {"cfg": "model = dict()", "seed": 42, "experiment_name": "x", "time": "20260101_000000",
+            "mmengine_version": mmengine.__version__, "epoch": 1, "iter": 10,
+            "dataset_meta": {"classes": ("a",), "palette": [(1, 2, 3)]}}
+    path = tmp_path / "epoch_1.pth"
+    torch.save({"meta": meta, "state_dict": model.state_dict(), "message_hub": hub.state_dict(),
+                "optimizer": optim.state_dict(), "param_schedulers": [s.state_dict() for s in schedulers]}, path)
+    with pytest.raises(CheckpointRefused, match="builtins.getattr"):
+        load_checkpoint(path)
+    assert load_checkpoint(path, trust=True)["message_hub"]["log_scalars"]["train/loss"].mean() == pytest.approx(0.5)
+    published = tmp_path / "published.pth"
+    torch.save({"meta": meta, "state_dict": model.state_dict()}, published)
+    checkpoint = load_checkpoint(published)
+    assert checkpoint["meta"]["dataset_meta"]["classes"] == ("a",)
+    assert set(checkpoint["state_dict"]) == {"weight", "bias"}

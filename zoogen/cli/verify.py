@@ -139,7 +139,7 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
     return table
 
 
-@click.group("verify", invoke_without_command=True)
+@click.group("verify", invoke_without_command=True, subcommand_metavar="[merge SHARD_DIR... --into DIR]")
 @click.option("--gpu", is_flag=True, help="Run on CUDA device 0 (fails at once if there is no CUDA).")
 @click.option("--device", "device_spec", metavar="cpu|cuda:N", help="The device to run on (default: cpu).")
 @click.option("--zoo", "zoo_dir", type=click.Path(path_type=Path), default=Path("zoo_meta"),
@@ -216,6 +216,9 @@ def _run(
                   f"{results_dir}/<model>/{environment.tag}.json", highlight=False)
     if configs_root is not None:
         console.print(f"configs: {configs_root}", highlight=False)
+    if trust_checkpoints:
+        console.print("[yellow]--trust-checkpoints: checkpoints are loaded with torch.load(weights_only=False) "
+                      "and can run code[/yellow]", highlight=False)
     with RichReporter(console) as reporter:
         summary = run_verification(models, options=options, environment=environment, device=device,
                                    reporter=reporter)

@@ -17,9 +17,10 @@ applied to nothing but other allowed objects.
   ``numpy._core.multiarray.scalar``): a dtype from its type code; a scalar from a dtype and raw bytes.
   MMCV/MMEngine store losses, best scores and seeds as numpy scalars.
 * ``torch.torch_version.TorchVersion``: a ``str`` subclass (``torch.__version__``).
-* ``mmengine.logging.history_buffer.HistoryBuffer`` (only when MMEngine is importable): the logged
-  scalars of MMEngine's message hub, plain numpy arrays and an int in ``__dict__``; it has no
-  ``__setstate__``, so BUILD only fills its ``__dict__``.
+Not allowed, on purpose: ``builtins.getattr``. MMEngine's full training checkpoints need it, because
+their ``message_hub`` pickles ``HistoryBuffer`` statistics as ``getattr(HistoryBuffer, "mean")``; such a
+file is refused, naming ``builtins.getattr``. Published checkpoints (``meta`` + ``state_dict``, what
+``tools/model_converters/publish_model.py`` writes) never need it; ``--trust-checkpoints`` loads the rest.
 
 Pickles from numpy 1.x name ``numpy.core.multiarray.*``; those names are mapped to numpy 2's
 ``numpy._core`` objects. ``collections.OrderedDict`` is allowed by torch itself. Never allowed: callables
@@ -85,12 +86,6 @@ def safe_checkpoint_globals() -> list[Any]:
     if dtypes is not None:
         allowed += [getattr(dtypes, name) for name in _NUMERIC_DTYPES if hasattr(dtypes, name)]
     allowed.append(torch.torch_version.TorchVersion)
-    try:
-        from mmengine.logging.history_buffer import HistoryBuffer
-    except ImportError:
-        pass
-    else:
-        allowed.append(HistoryBuffer)
     return allowed
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from mmengine.config import Config
 
 __all__ = ["DetectorSession", "SessionResult", "load_state_dict"]
+
+_LOGGER_IDS = itertools.count(1)
 
 
 @dataclass
@@ -102,7 +105,7 @@ class DetectorSession:
             config_file, data_root=data_root, max_images=max_images, work_dir=work_dir
         )
         if quiet:
-            MMLogger.get_instance(f"zoogen-verify-{id(self)}", log_level="WARNING")
+            MMLogger.get_instance(f"zoogen-verify-{next(_LOGGER_IDS)}", log_level="WARNING")
         init_default_scope(self.cfg.get("default_scope", "mmdet"))
         env_cfg = self.cfg.get("env_cfg") or {}
         device.set_cudnn_benchmark(bool(env_cfg.get("cudnn_benchmark", False)))
