@@ -136,3 +136,27 @@ def test_prepare_test_config_needs_annotations(tiny_config: Path, tmp_path: Path
 
     with pytest.raises(FileNotFoundError, match="instances_val2017.json"):
         prepare_test_config(tiny_config, data_root=tmp_path, max_images=None, work_dir=tmp_path)
+
+
+def test_eval_recalls_matches_mmdetection_where_it_works_and_survives_ragged_input() -> None:
+    import numpy as np
+
+    pytest.importorskip("mmdet")
+    from mmdet.evaluation.functional import eval_recalls
+
+    from zoogen.verify.evaluate import _eval_recalls
+
+    rng = np.random.default_rng(0)
+
+    def boxes(n: int, scores: bool = False) -> np.ndarray:
+        xy = rng.uniform(0, 80, (n, 2))
+        out = np.hstack([xy, xy + rng.uniform(5, 40, (n, 2))]).astype(np.float32)
+        return np.hstack([out, rng.uniform(0, 1, (n, 1)).astype(np.float32)]) if scores else out
+
+    gts = [boxes(3) for _ in range(4)]
+    proposals = [boxes(50, scores=True) for _ in range(4)]
+    same = eval_recalls(gts, proposals, [10, 30, 100], 0.5)  # equal shapes: mmdet's own works
+    assert np.array_equal(_eval_recalls(gts, proposals, [10, 30, 100], 0.5), same)
+    ragged_gts = [boxes(n) for n in (1, 4, 0, 2)]
+    ragged = _eval_recalls(ragged_gts, proposals, [10, 30, 100], [0.5, 0.7])
+    assert ragged.shape == (3, 2) and np.all((ragged >= 0) & (ragged <= 1))

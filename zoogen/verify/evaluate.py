@@ -1,13 +1,15 @@
 """Accuracy of a checkpoint with MMDetection's own test pipeline and metrics.
 
 ``evaluate()`` runs what ``tools/test.py`` (``Runner.from_cfg(cfg).test()``) runs for the model's
-config -- the config's test dataset, pipeline, model ``test_step`` and evaluator -- with three
+config -- the config's test dataset, pipeline, model ``test_step`` and evaluator -- with these
 differences that do not change the numbers:
 
 * the data is pointed at ``data_root`` (COCO layout: ``annotations/instances_val2017.json``,
   ``val2017/``), read without loader workers;
 * the weights come from the already safely loaded ``checkpoint["state_dict"]``: nothing is
   ``torch.load``-ed again;
+* RPN's ``proposal_fast`` recall runs with a numpy-2 compatible copy of mmdet's ``eval_recalls``
+  (same numbers; the original fails on numpy >= 1.24);
 * COCO statistics are computed by faster-coco-eval when it is installed (identical statistics,
   several times faster; ``coco_backend="pycocotools"`` restores MMDetection's default).
 
@@ -38,6 +40,7 @@ __all__ = [
     "coco_backend",
     "evaluate",
     "prepare_test_config",
+    "recall_fix",
     "resolve_coco_backend",
 ]
 
@@ -98,6 +101,50 @@ def coco_backend(name: str) -> Iterator[None]:
         yield
     finally:
         coco_metric.COCOeval = original
+
+
+def _eval_recalls(gts, proposals, proposal_nums=None, iou_thrs=0.5, logger=None, use_legacy_coordinate=False):
+    """mmdet 3.3.0's ``eval_recalls`` (``proposal_fast``, RPN's ``AR@N``) for numpy >= 1.24.
+
+    The original ends with ``np.array(all_ious)`` over per-image arrays of different shapes, which
+    numpy >= 1.24 refuses; older numpy built the object array made here explicitly. Same numbers.
+    """
+    import numpy as np
+    from mmdet.evaluation.functional.bbox_overlaps import bbox_overlaps
+    from mmdet.evaluation.functional.recall import _recalls, print_recall_summary, set_recall_param
+
+    img_num = len(gts)
+    assert img_num == len(proposals)
+    proposal_nums, iou_thrs = set_recall_param(proposal_nums, iou_thrs)
+    all_ious = np.empty(img_num, dtype=object)
+    for i in range(img_num):
+        if proposals[i].ndim == 2 and proposals[i].shape[1] == 5:
+            img_proposal = proposals[i][np.argsort(proposals[i][:, 4])[::-1], :]
+        else:
+            img_proposal = proposals[i]
+        prop_num = min(img_proposal.shape[0], proposal_nums[-1])
+        if gts[i] is None or gts[i].shape[0] == 0:
+            all_ious[i] = np.zeros((0, img_proposal.shape[0]), dtype=np.float32)
+        else:
+            all_ious[i] = bbox_overlaps(
+                gts[i], img_proposal[:prop_num, :4], use_legacy_coordinate=use_legacy_coordinate
+            )
+    recalls = _recalls(all_ious, proposal_nums, iou_thrs)
+    print_recall_summary(recalls, proposal_nums, iou_thrs, logger=logger)
+    return recalls
+
+
+@contextlib.contextmanager
+def recall_fix() -> Iterator[None]:
+    """Let ``CocoMetric``'s ``proposal_fast`` use :func:`_eval_recalls` while the block runs."""
+    from mmdet.evaluation.metrics import coco_metric
+
+    original = coco_metric.eval_recalls
+    coco_metric.eval_recalls = _eval_recalls
+    try:
+        yield
+    finally:
+        coco_metric.eval_recalls = original
 
 
 def _innermost_dataset(dataset_cfg: dict) -> dict:

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoogen.verify.device import Device
-from zoogen.verify.evaluate import Evaluation, coco_backend, prepare_test_config, resolve_coco_backend
+from zoogen.verify.evaluate import (
+    Evaluation,
+    coco_backend,
+    prepare_test_config,
+    recall_fix,
+    resolve_coco_backend,
+)
 from zoogen.verify.timing import MAX_IMAGES, WARMUP, SpeedMeasurement, StepTimer
 
 if TYPE_CHECKING:
@@ -223,7 +229,7 @@ class DetectorSession:
                     outputs = self._test_step(self.model, batch)
                 evaluator.process(data_samples=outputs, data_batch=batch)
             self._peak_mb = self.device.peak_memory_mb()
-            with coco_backend(self.coco_eval):
+            with coco_backend(self.coco_eval), recall_fix():
                 metrics = evaluator.evaluate(len(self.dataset))
             seconds = time.perf_counter() - start
         return Evaluation(

@@ -1,0 +1,1 @@
+"""``zoogen verify``: fetch, load safely, evaluate, time, judge and record each model of a zoo."""
