@@ -180,7 +180,10 @@ def _run(
     data_root: Path, configs_root: Path | None, max_images: int | None, results_dir: Path, resume: bool,
     fail_on_drift: bool, trust_checkpoints: bool, fuse_conv_bn: bool, cache_dir: Path | None,
 ) -> int:
-    from zoogen.verify.device import DeviceUnavailable, resolve_device
+    try:
+        from zoogen.verify.device import DeviceUnavailable, resolve_device
+    except ImportError as exc:
+        _fail(f"the verification stack is not installed ({exc.msg}); install it with 'bash tools/setup.sh'")
 
     try:
         device = resolve_device(gpu, device_spec)
