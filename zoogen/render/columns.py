@@ -77,6 +77,8 @@ def _plain(value: object) -> str | None:
 
 def metadata_value(model: Model, column: ColumnInfo) -> str | None:
     """Plain-text value of a metadata column (not escaped)."""
+    if column.name == "name":
+        return model.name
     if column.name == "inference_fps":
         return f"{model.speed[0].fps:.1f}" if model.speed else None
     if column.metadata:

@@ -24,7 +24,6 @@
     input.type = "search";
     input.className = "zoo-filter";
     input.setAttribute("aria-label", "filter");
-    input.placeholder = "\u{1F50D}";
     table.parentNode.insertBefore(input, table);
     input.addEventListener("input", function () {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
