@@ -38,6 +38,13 @@ def test_import_globs(make_zoo, good):
     assert [m.id for m in load_zoo(zoo).zoo.methods] == ["a", "b"]
 
 
+def test_a_single_metafile_can_stand_for_the_index(make_zoo, good):
+    zoo = make_zoo({"faster_rcnn/metafile.yml": good})
+    loaded = load_zoo(zoo / "faster_rcnn" / "metafile.yml", strict=True)
+    assert loaded.diagnostics == [] and [m.name for m in loaded.zoo.models] == ["faster_rcnn_r50_fpn_1x_coco"]
+    assert [m.id for m in loaded.zoo.methods] == ["faster_rcnn"]
+
+
 def test_zoo_yml_orders_and_titles_methods(make_zoo, good):
     zoo = make_zoo(
         {"a/metafile.yml": good, "b/metafile.yml": good.replace("r50", "r101")},

@@ -70,7 +70,9 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
     if not isinstance(doc.data, dict):
         diags.error("a model index is a mapping with an 'Import' list", doc.at())
         return []
-    fields, _ = canonical_keys(doc.data, ("Import",))
+    fields, _ = canonical_keys(doc.data, ("Import", "Collections", "Models"))
+    if "Import" not in fields and ("Collections" in fields or "Models" in fields):
+        return [index]  # a single metafile given in place of an index
     import_key = original_key(doc.data, "Import")
     patterns = fields.get("Import") or []
     if isinstance(patterns, str):
@@ -94,8 +96,9 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
     return files
 
 
-def _method_id(metafile: Path, root: Path) -> str:
-    folder = metafile.parent.name if metafile.parent != root else metafile.stem
+def _method_id(metafile: Path) -> str:
+    """``faster_rcnn/metafile.yml`` -> ``faster_rcnn``; another file name in the folder is kept apart."""
+    folder = metafile.parent.name
     return folder if metafile.name in ("metafile.yml", "metafile.yaml") else f"{folder}-{metafile.stem}"
 
 
@@ -108,7 +111,7 @@ def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnost
     except OSError as exc:
         diags.error(f"cannot read: {exc.strerror}", Location(metafile, 1))
         return None
-    method_id = _method_id(metafile, root)
+    method_id = _method_id(metafile)
     collections, models = MetafileReader(doc, method_id, registry, diags).read()
     title = collections[0].name if collections else method_id
     method = Method(id=method_id, title=title, description=None, metafile=metafile, collections=collections)
