@@ -47,7 +47,7 @@ def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | Non
     info = load_zoo_info(root, registry, diags)
     methods = []
     for metafile in _imports(index, diags):
-        method = _read_method(metafile, root, registry, diags)
+        method = _read_method(metafile, registry, diags)
         if method:
             methods.append(method)
     methods = _order(methods, info.method_order, index, diags)
@@ -102,7 +102,7 @@ def _method_id(metafile: Path) -> str:
     return folder if metafile.name in ("metafile.yml", "metafile.yaml") else f"{folder}-{metafile.stem}"
 
 
-def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnostics) -> Method | None:
+def _read_method(metafile: Path, registry: Registry, diags: Diagnostics) -> Method | None:
     try:
         doc = load_yaml(metafile)
     except YamlSyntaxError as exc:
@@ -115,11 +115,11 @@ def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnost
     collections, models = MetafileReader(doc, method_id, registry, diags).read()
     title = collections[0].name if collections else method_id
     method = Method(id=method_id, title=title, description=None, metafile=metafile, collections=collections)
-    method.models = [_inherit(model, collections, diags) for model in models]
+    method.models = [_inherit(model, collections) for model in models]
     return method
 
 
-def _inherit(model: Model, collections: list[Collection], diags: Diagnostics) -> Model:
+def _inherit(model: Model, collections: list[Collection]) -> Model:
     collection = next((c for c in collections if c.name == model.collection), None)
     if collection is None:
         return model

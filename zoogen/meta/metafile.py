@@ -234,8 +234,8 @@ class MetafileReader:
         if not task or not dataset:
             self.diags.warn("a result needs Task and Dataset; ignored", where, "Results")
             return None
-        task = self._known("tasks", task, where, "Task")
-        dataset = self._known("datasets", dataset, where, "Dataset")
+        task = self.registry.canonical("tasks", task) or task
+        dataset = self.registry.canonical("datasets", dataset) or dataset
         metrics_key = original_key(raw, "Metrics")
         raw_metrics = fields.get("Metrics")
         if not isinstance(raw_metrics, dict):
@@ -255,10 +255,6 @@ class MetafileReader:
                 continue
             metrics[canonical] = numeric
         return Result(task=task, dataset=dataset, metrics=metrics, location=where)
-
-    def _known(self, kind: str, name: str, where: Location, field: str) -> str:
-        canonical = self.registry.canonical(kind, name)
-        return canonical or name
 
     def _move_box_ap(self, results: list[Result]) -> list[Result]:
         """``box AP`` filed under Instance Segmentation belongs to Object Detection on the same dataset."""

@@ -46,7 +46,7 @@ def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dic
     current = app.config.language or "en"
     context["zoogen_languages"] = [
         {"code": lang, "name": LANGUAGE_NAMES[lang], "current": lang == current,
-         "url": switch_url(pagename, current, lang)}
+         "url": switch_url(pagename, lang)}
         for lang in LANGUAGES
     ]
 

@@ -19,7 +19,7 @@ def language_from_environment(default: str = "en") -> str:
     return normalise_language(os.environ.get("READTHEDOCS_LANGUAGE", default))
 
 
-def switch_url(pagename: str, current: str, target: str) -> str:
+def switch_url(pagename: str, target: str) -> str:
     """URL of the same page in the ``target`` language.
 
     Local builds put the languages side by side (``build/html/en``, ``build/html/zh_CN``): a relative link.
