@@ -12,6 +12,45 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpora" / "mmdetection"
 SEEDS = SHARED / "seeds"
 
+# Markup and bad links in every text field a metafile can carry (must come out escaped everywhere).
+HOSTILE_METAFILE = """
+Collections:
+  - Name: "Evil | <script>alert('c')</script>"
+    Paper:
+      URL: https://example.com/paper
+      Title: "A *bold* [claim](javascript:alert(1)) <img src=x onerror=alert(1)>"
+Models:
+  - Name: "net|<script>alert('m')</script>_r50_fpn_1x_coco"
+    In Collection: "Evil | <script>alert('c')</script>"
+    Config: configs/evil/net_r50_fpn_1x_coco.py
+    Metadata:
+      Epochs: 12
+      Backbone: "<b>R-50</b>"
+    Results:
+      - Task: Object Detection
+        Dataset: COCO
+        Metrics:
+          box AP: 40.1
+      - Task: Object Detection
+        Dataset: LVIS v1
+        Metrics:
+          box AP: 22.5
+          "<i>AP_r</i>": 9.9
+    Weights: https://example.com/net_r50_fpn_1x_coco_20200101-0123abcd.pth
+    Log: https://example.com/net.log.json
+  - Name: plain_r101_caffe_fpn_2x_coco
+    In Collection: "Evil | <script>alert('c')</script>"
+    Config: configs/evil/plain_r101_caffe_fpn_2x_coco.py
+    Metadata:
+      Epochs: 24
+    Results:
+      - Task: Object Detection
+        Dataset: COCO
+        Metrics:
+          box AP: 41.0
+"""
+
+
 
 @pytest.fixture(scope="session")
 def root() -> Path:
@@ -23,6 +62,11 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpora/mmdetection is not beside the checkout")
     return CORPUS
+
+
+@pytest.fixture
+def hostile_metafile() -> str:
+    return HOSTILE_METAFILE
 
 
 @pytest.fixture

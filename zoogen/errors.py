@@ -70,8 +70,4 @@ class Diagnostics:
 
 
 class ZoogenError(Exception):
-    """A failure that stops a command; carries the diagnostics that explain it."""
-
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
-        super().__init__(message)
-        self.diagnostics = diagnostics or []
+    """A failure that stops a command; its message says what and where."""

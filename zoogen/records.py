@@ -19,10 +19,6 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
-STATUSES = ("ok", "error")
-STEPS = ("resolve", "download", "load", "evaluate", "speed")
-METRIC_VERDICTS = ("passed", "drift", "subset", "missing")
-SPEED_VERDICTS = ("passed", "drift", "not-comparable")
 
 
 class RecordError(Exception):

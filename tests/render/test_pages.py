@@ -7,63 +7,26 @@ import re
 from zoogen.meta import load_zoo
 from zoogen.render import render_pages
 
-HOSTILE = """
-Collections:
-  - Name: "Evil | <script>alert(1)</script>"
-    Paper:
-      URL: https://example.com/paper
-      Title: "A *bold* [claim](javascript:alert(1)) <img src=x onerror=alert(1)>"
-Models:
-  - Name: "net|<script>alert(2)</script>_r50_fpn_1x_coco"
-    In Collection: "Evil | <script>alert(1)</script>"
-    Config: configs/evil/net_r50_fpn_1x_coco.py
-    Metadata:
-      Epochs: 12
-      Backbone: "<b>R-50</b>"
-    Results:
-      - Task: Object Detection
-        Dataset: COCO
-        Metrics:
-          box AP: 40.1
-      - Task: Object Detection
-        Dataset: LVIS v1
-        Metrics:
-          box AP: 22.5
-          "<i>AP_r</i>": 9.9
-    Weights: https://example.com/net_r50_fpn_1x_coco_20200101-0123abcd.pth
-    Log: https://example.com/net.log.json
-  - Name: plain_r101_caffe_fpn_2x_coco
-    In Collection: "Evil | <script>alert(1)</script>"
-    Config: configs/evil/plain_r101_caffe_fpn_2x_coco.py
-    Metadata:
-      Epochs: 24
-    Results:
-      - Task: Object Detection
-        Dataset: COCO
-        Metrics:
-          box AP: 41.0
-"""
 
-
-def render(make_zoo, text: str = HOSTILE):
+def render(make_zoo, text: str):
     loaded = load_zoo(make_zoo({"evil/metafile.yml": text}))
     assert loaded.errors == []
     return render_pages(loaded.zoo).pages
 
 
-def test_markup_from_metafiles_is_escaped(make_zoo):
-    pages = render(make_zoo)
+def test_markup_from_metafiles_is_escaped(make_zoo, hostile_metafile):
+    pages = render(make_zoo, hostile_metafile)
     for name, page in pages.items():
         for tag in ("<script>", "<img", "<b>", "<i>"):
             assert re.search(rf"(?<!\\){tag}", page) is None, (name, tag)
         assert re.search(r"(?<!\\)\]\(javascript", page) is None, name
     method = pages["methods/evil"]
-    assert "# Evil \\| \\<script\\>alert(1)\\</script\\>" in method
-    assert "net\\|\\<script\\>alert(2)\\</script\\>" in pages["models"]
+    assert "# Evil \\| \\<script\\>alert('c')\\</script\\>" in method
+    assert "net\\|\\<script\\>alert('m')\\</script\\>" in pages["models"]
 
 
-def test_every_result_is_shown_grouped_by_dataset(make_zoo):
-    method = render(make_zoo)["methods/evil"]
+def test_every_result_is_shown_grouped_by_dataset(make_zoo, hostile_metafile):
+    method = render(make_zoo, hostile_metafile)["methods/evil"]
     assert "## Object Detection on COCO" in method
     assert "## Object Detection on LVIS v1" in method
     coco, lvis = method.split("## Object Detection on LVIS v1")
@@ -71,8 +34,8 @@ def test_every_result_is_shown_grouped_by_dataset(make_zoo):
     assert "22.5" in lvis and "9.9" in lvis and "41.0" not in lvis
 
 
-def test_columns_derivation_and_dropping(make_zoo):
-    method = render(make_zoo)["methods/evil"]
+def test_columns_derivation_and_dropping(make_zoo, hostile_metafile):
+    method = render(make_zoo, hostile_metafile)["methods/evil"]
     coco = method.split("## Object Detection on COCO")[1].split("##")[0]
     header = next(line for line in coco.splitlines() if line.startswith("| Backbone"))
     # Mem and Inf time have no value in any row: dropped
@@ -82,22 +45,22 @@ def test_columns_derivation_and_dropping(make_zoo):
     assert rows[1].startswith("| R-101 | caffe | 2x | 41.0 |")  # derived from the name and Epochs
 
 
-def test_log_link_only_where_given(make_zoo):
-    method = render(make_zoo)["methods/evil"]
+def test_log_link_only_where_given(make_zoo, hostile_metafile):
+    method = render(make_zoo, hostile_metafile)["methods/evil"]
     first, second = [line for line in method.splitlines() if "coco.py" in line][:2]
     assert "[log](https://example.com/net.log.json)" in first
     assert "[log]" not in second and "[model]" not in second
 
 
-def test_config_link_uses_the_zoo_base_url(make_zoo):
-    zoo = make_zoo({"evil/metafile.yml": HOSTILE}, zoo_yml="config_base_url: https://github.com/o/r/blob/main/\n")
+def test_config_link_uses_the_zoo_base_url(make_zoo, hostile_metafile):
+    zoo = make_zoo({"evil/metafile.yml": hostile_metafile}, zoo_yml="config_base_url: https://github.com/o/r/blob/main/\n")
     pages = render_pages(load_zoo(zoo).zoo).pages
     assert "[config](https://github.com/o/r/blob/main/configs/evil/plain_r101_caffe_fpn_2x_coco.py)" in (
         pages["methods/evil"])
 
 
-def test_statistics_are_computed_from_the_model(make_zoo):
-    stats = render(make_zoo)["statistics"]
+def test_statistics_are_computed_from_the_model(make_zoo, hostile_metafile):
+    stats = render(make_zoo, hostile_metafile)["statistics"]
     assert "| Models | 2 |" in stats and "| Checkpoints | 1 |" in stats and "| Papers | 1 |" in stats
     assert "| Object Detection | COCO | 2 |" in stats and "| Object Detection | LVIS v1 | 1 |" in stats
 

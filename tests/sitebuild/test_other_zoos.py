@@ -50,41 +50,24 @@ def test_mmdet_v1_rpn_example(tmp_path: Path):
     assert rows[0][3] == "-"  # no memory given for the first row
 
 
-HOSTILE = """
-Collections:
-  - Name: "Evil | <script>alert('c')</script>"
-    Paper:
-      URL: https://example.com/paper
-      Title: "<img src=x onerror=alert('t')> | title"
-Models:
-  - Name: "m|<script>alert('m')</script>"
-    In Collection: "Evil | <script>alert('c')</script>"
-    Config: configs/evil/m.py
-    Results:
-      - Task: Object Detection
-        Dataset: COCO
-        Metrics:
-          box AP: 40.1
-    Weights: https://example.com/m_20200101-0123abcd.pth
-"""
 
 
-def test_injected_markup_is_escaped_in_every_page(make_zoo, tmp_path: Path):
-    zoo = make_zoo({"evil/metafile.yml": HOSTILE})
+def test_injected_markup_is_escaped_in_every_page(make_zoo, hostile_metafile, tmp_path: Path):
+    zoo = make_zoo({"evil/metafile.yml": hostile_metafile})
     out = build(zoo, tmp_path / "site")
     for page in (out / "en").rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script>alert" not in html, page
-        assert "<img src=x" not in html, page
+        assert "<img src=x" not in html and 'href="javascript' not in html, page
     method = (out / "en" / "methods" / "evil.html").read_text(encoding="utf-8")
     assert "<h1>Evil | &lt;script&gt;alert('c')&lt;/script&gt;" in method
     models = (out / "en" / "models.html").read_text(encoding="utf-8")
-    assert "m|&lt;script&gt;alert('m')&lt;/script&gt;" in models
+    assert "net|&lt;script&gt;alert('m')&lt;/script&gt;_r50_fpn_1x_coco" in models
 
 
-def test_a_failed_build_leaves_the_previous_output_untouched(make_zoo, tmp_path: Path):
+def test_a_failed_build_leaves_the_previous_output_untouched(make_zoo, hostile_metafile, tmp_path: Path):
     out = tmp_path / "site"
-    good = make_zoo({"evil/metafile.yml": HOSTILE})
+    good = make_zoo({"evil/metafile.yml": hostile_metafile})
     build(good, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     # English builds; the Chinese build then fails (a broken catalog): nothing of either may be swapped in

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from zoogen.errors import Diagnostic, Diagnostics, Location
-from zoogen.meta.keys import canonical_keys, original_key
+from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
 from zoogen.meta.metafile import MetafileReader
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Collection, Method, Model, Zoo
@@ -70,7 +70,7 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
     if not isinstance(doc.data, dict):
         diags.error("a model index is a mapping with an 'Import' list", doc.at())
         return []
-    fields, _ = canonical_keys(doc.data, ("Import", "Collections", "Models"))
+    fields, _ = canonical_keys(doc.data, MODEL_INDEX_KEYS)
     if "Import" not in fields and ("Collections" in fields or "Models" in fields):
         return [index]  # a single metafile given in place of an index
     import_key = original_key(doc.data, "Import")

@@ -10,6 +10,8 @@ from zoogen.meta import normalise
 from zoogen.meta.keys import (
     CODE_KEYS,
     COLLECTION_KEYS,
+    CONVERTED_FROM_KEYS,
+    MODEL_INDEX_KEYS,
     MODEL_KEYS,
     PAPER_KEYS,
     RESULT_KEYS,
@@ -45,7 +47,7 @@ class MetafileReader:
             self.diags.error(f"expected a mapping with Collections and Models, got {type(data).__name__}",
                              self.doc.at())
             return [], []
-        top, unknown = canonical_keys(data, ("Collections", "Models", "Import"))
+        top, unknown = canonical_keys(data, MODEL_INDEX_KEYS)
         for key in unknown:
             self.diags.warn(f"unknown top-level key {key!r}; ignored", self.doc.at(key), key)
         collections_key = original_key(data, "Collections")
@@ -187,7 +189,8 @@ class MetafileReader:
 
     def _converted_from(self, raw: Any) -> str | None:
         if isinstance(raw, dict):
-            return normalise.one_line(raw.get("Code") or raw.get("Weights"))
+            fields, _ = canonical_keys(raw, CONVERTED_FROM_KEYS)
+            return normalise.one_line(fields.get("Code") or fields.get("Weights"))
         return normalise.one_line(raw)
 
     def _tolerances(self, raw: Any, where: Location) -> dict[str, float]:

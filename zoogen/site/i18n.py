@@ -15,7 +15,6 @@ from pathlib import Path
 import polib
 from sphinx_intl.basic import update as sphinx_intl_update
 
-from zoogen.meta import load_zoo
 from zoogen.meta.registry import load_registry
 from zoogen.site.build import run_sphinx, sphinx_command
 from zoogen.site.transforms import WORDS_DOMAIN
@@ -107,8 +106,3 @@ def catalog_status(locale_dir: Path, language: str = "zh_CN") -> list[CatalogSta
         ))
     return statuses
 
-
-def zoo_locale_dir(zoo: Path) -> Path:
-    loaded = load_zoo(zoo)
-    assert loaded.zoo.info.locale_dir is not None
-    return loaded.zoo.info.locale_dir
