@@ -17,7 +17,6 @@ from zoogen.render.marks import Marker, newest_records, verdict_summary
 from zoogen.render.stats import zoo_statistics
 from zoogen.render.tables import Table, TableBuilder, all_models_table
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 METHODS_DIR = "methods"
 REPORT_PAGE = "verification"
 
@@ -44,9 +43,9 @@ class PageSet:
         return written
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def _environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=loader or jinja2.PackageLoader("zoogen", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Markdown: metafile text is escaped with the `md` filter
         keep_trailing_newline=True,
@@ -62,11 +61,11 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
 def render_pages(
     zoo: Zoo,
     records: Mapping[str, list[VerificationRecord]] | None = None,
-    templates_dir: Path = TEMPLATES_DIR,
+    loader: jinja2.BaseLoader | None = None,
 ) -> PageSet:
     """Every page of the site for ``zoo``; language-neutral (Chinese comes from the catalogs)."""
     registry = load_registry()
-    env = _environment(templates_dir)
+    env = _environment(loader)
     newest = newest_records(records or {})
     titles = {method.id: method.title for method in zoo.methods}
     common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE}

@@ -11,11 +11,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from zoogen.errors import ZoogenError
 
-CONF_DIR = Path(__file__).resolve().parents[2]
 REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8"><title>Model Zoo</title>
 <meta http-equiv="refresh" content="0; url={language}/index.html">
@@ -35,10 +35,15 @@ def sphinx_command(builder: str, source: Path, output: Path, zoo: Path, results:
     """The ``python -m sphinx`` call shared by the site build and the catalog extraction."""
     return [
         sys.executable, "-m", "sphinx", "-b", builder, "-q", "-E", "-W", "--keep-going",
-        "-c", str(CONF_DIR), "-D", f"language={language}", "-D", f"zoogen_zoo={zoo}",
+        "-c", str(standalone_conf_dir()), "-D", f"language={language}", "-D", f"zoogen_zoo={zoo}",
         "-D", f"zoogen_strict={int(strict)}", "-D", f"zoogen_results={results or ''}",
         str(source), str(output),
     ]
+
+
+def standalone_conf_dir() -> Path:
+    """The package's own Sphinx configuration folder (a real folder of the installed package)."""
+    return Path(str(resources.files("zoogen.site.standalone")))
 
 
 def run_sphinx(command: list[str]) -> None:

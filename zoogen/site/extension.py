@@ -1,10 +1,12 @@
-"""The ``zoogen.site.extension`` Sphinx extension: renders the zoo into the source folder, then builds it.
+"""The Sphinx extension behind ``zoogen.sphinx``: renders the zoo into the source folder, then builds it.
 
-Used by ``conf.py`` both under ``zoogen build`` and under Read the Docs' own ``sphinx-build``.
+One code path for ``zoogen build``, for Read the Docs' own ``sphinx-build`` and for a project that adds the
+extension to the ``conf.py`` of its existing docs (``zoogen_pages_dir``).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,11 @@ from zoogen.meta import load_zoo
 from zoogen.records import load_records
 from zoogen.render import render_pages
 from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, switch_url
-from zoogen.site.transforms import DataTableCells, TranslatedReferenceLinks
+from zoogen.site.transforms import WORDS_DOMAIN, DataTableCells, TranslatedReferenceLinks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+EMBEDDED_LOCALES = "zoogen-locales"
 
 
 def _generate(app: Sphinx, config: Config) -> None:
@@ -32,14 +35,38 @@ def _generate(app: Sphinx, config: Config) -> None:
     results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
     records = load_records(results) if results and results.is_dir() else {}
     pages = render_pages(loaded.zoo, records)
-    pages.write(Path(app.srcdir))
-    app.zoogen_page_links = pages.links  # type: ignore[attr-defined]
-    config.include_patterns = [f"{docname}.md" for docname in pages.pages]
-    config.project = loaded.zoo.info.title
+    pages_dir = config.zoogen_pages_dir.strip("/")
+    pages.write(Path(app.srcdir) / pages_dir)
+    app.zoogen_page_links = {  # type: ignore[attr-defined]
+        f"{pages_dir}/{docname}" if pages_dir else docname: links for docname, links in pages.links.items()}
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     config.templates_path = [*config.templates_path, str(TEMPLATES_DIR)]
-    if loaded.zoo.info.locale_dir:
-        config.locale_dirs = [str(loaded.zoo.info.locale_dir)]
+    locale_dir = loaded.zoo.info.locale_dir
+    if not pages_dir:  # the zoo is the whole site
+        config.include_patterns = [f"{docname}.md" for docname in pages.pages]
+        config.project = loaded.zoo.info.title
+        if locale_dir:
+            config.locale_dirs = [str(locale_dir)]
+    elif locale_dir and locale_dir.is_dir():
+        config.locale_dirs = [*config.locale_dirs, str(_embedded_locales(app, locale_dir, pages_dir))]
+
+
+def _embedded_locales(app: Sphinx, locale_dir: Path, pages_dir: str) -> Path:
+    """A catalog folder whose domains carry the pages' subfolder (``model_zoo/methods/x``).
+
+    The zoo's catalogs are named after the zoo's own pages (``methods/x.po``); inside another site the same
+    pages are ``<pages_dir>/methods/x``. Each language's catalogs are copied under that prefix (the shared
+    words catalog stays at the top, where the data-cell transform looks for it).
+    """
+    root = Path(app.doctreedir).parent / EMBEDDED_LOCALES
+    for language_dir in sorted(p for p in locale_dir.iterdir() if (p / "LC_MESSAGES").is_dir()):
+        catalogs = language_dir / "LC_MESSAGES"
+        target = root / language_dir.name / "LC_MESSAGES"
+        shutil.copytree(catalogs, target / pages_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+        words = catalogs / f"{WORDS_DOMAIN}.po"
+        if words.is_file():
+            shutil.copy2(words, target / words.name)
+    return root
 
 
 def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
@@ -55,6 +82,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_zoo", "zoo_meta", "env", str)
     app.add_config_value("zoogen_results", "results", "env", str)
     app.add_config_value("zoogen_strict", False, "env", bool)
+    app.add_config_value("zoogen_pages_dir", "", "env", str)
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
     app.add_transform(DataTableCells)
