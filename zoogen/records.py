@@ -7,25 +7,67 @@ imports neither torch nor requests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import field
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass
 
+SCHEMA_VERSION = 1
+MAX_RECORD_BYTES = 4 << 20  # a record is a few kB; anything this big is not one
+
+_CONFIG = ConfigDict(validate_assignment=True)
 
 
 class RecordError(Exception):
     """A record file that cannot be read, or a record that cannot be written."""
 
 
-@dataclass
+class Status(str, Enum):
+    """How far verifying a model got: ``partial`` = evaluated, but a metric or the speed step is missing."""
+
+    OK = "ok"
+    PARTIAL = "partial"
+    ERROR = "error"
+
+
+class Step(str, Enum):
+    """The steps of the pipeline, in order."""
+
+    RESOLVE = "resolve"
+    DOWNLOAD = "download"
+    LOAD = "load"
+    EVALUATE = "evaluate"
+    SPEED = "speed"
+
+
+class Verdict(str, Enum):
+    """A published metric against its measurement (``subset``: measured on fewer images, never judged)."""
+
+    PASSED = "passed"
+    DRIFT = "drift"
+    SUBSET = "subset"
+    MISSING = "missing"
+
+
+class Comparison(str, Enum):
+    """Speed or memory against a published figure (only comparable on the same hardware)."""
+
+    PASSED = "passed"
+    DRIFT = "drift"
+    NOT_COMPARABLE = "not-comparable"
+
+
+@dataclass(config=_CONFIG)
 class Environment:
     """Where and with what a record was measured."""
 
@@ -47,7 +89,7 @@ class Environment:
     command: str | None = None
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class CheckpointInfo:
     """The checkpoint that was verified."""
 
@@ -55,7 +97,7 @@ class CheckpointInfo:
     sha256: str | None = None
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class MetricCheck:
     """One published metric against its measurement."""
 
@@ -65,10 +107,10 @@ class MetricCheck:
     published: float | None = None
     measured: float | None = None
     tolerance: float | None = None
-    verdict: str = "missing"
+    verdict: Verdict = Verdict.MISSING
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class SpeedCheck:
     """Measured inference speed against the metafile's."""
 
@@ -79,27 +121,39 @@ class SpeedCheck:
     fused: bool = False
     published_fps: float | None = None
     published_hardware: str | None = None
-    verdict: str = "not-comparable"
+    verdict: Comparison = Comparison.NOT_COMPARABLE
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class MemoryCheck:
     """Peak inference memory against a published figure (if any)."""
 
     peak_mb: float | None = None
     kind: str | None = None
     published_mb: float | None = None
-    verdict: str = "not-comparable"
+    verdict: Comparison = Comparison.NOT_COMPARABLE
 
 
-@dataclass
+@dataclass(config=_CONFIG)
+class Inputs:
+    """What the verification depended on, so ``zoogen verify plan`` can tell when it is out of date.
+
+    ``config_sha256`` hashes the config file with every ``_base_`` file it pulls in; ``published`` holds
+    the metafile's numbers (``"task / dataset / metric"`` -> value) the record was judged against.
+    """
+
+    config_sha256: str | None = None
+    published: dict[str, float | str] = field(default_factory=dict)
+
+
+@dataclass(config=_CONFIG)
 class VerificationRecord:
     """The outcome of verifying one model in one environment."""
 
     model: str
-    status: str = "ok"
+    status: Status = Status.OK
     error: str | None = None
-    step: str | None = None
+    step: Step | None = None
     config: str | None = None
     checkpoint: CheckpointInfo = field(default_factory=CheckpointInfo)
     images: int | None = None
@@ -108,6 +162,8 @@ class VerificationRecord:
     metrics: list[MetricCheck] = field(default_factory=list)
     speed: SpeedCheck | None = None
     memory: MemoryCheck | None = None
+    inputs: Inputs = field(default_factory=Inputs)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, and "total"
     schema: int = SCHEMA_VERSION
 
     @property
@@ -118,6 +174,11 @@ class VerificationRecord:
         return self.environment.tag
 
     @property
+    def evaluated(self) -> bool:
+        """True when the metric verdicts stand (status ``ok``, or ``partial`` after a whole evaluation)."""
+        return self.status in (Status.OK, Status.PARTIAL) and self.images is not None
+
+    @property
     def drifted(self) -> bool:
         """True when a metric, the speed or the memory drifted from the published figure."""
         checks = [m.verdict for m in self.metrics]
@@ -126,55 +187,45 @@ class VerificationRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of architecture.md, every key present, in its documented order."""
-        out: dict[str, Any] = {"schema": self.schema}
-        for f in fields(self):
-            if f.name == "schema":
-                continue
-            value = getattr(self, f.name)
-            if f.name == "metrics":
-                out[f.name] = [asdict(m) for m in value]
-            elif value is not None and hasattr(value, "__dataclass_fields__"):
-                out[f.name] = asdict(value)
-            else:
-                out[f.name] = value
-        return out
+        data = _RECORD.dump_python(self, mode="json")
+        return {"schema": data.pop("schema"), **data}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VerificationRecord:
-        """Build a record from its JSON object; unknown keys are ignored, missing ones are null."""
-        schema = data.get("schema", SCHEMA_VERSION)
-        if not isinstance(schema, int) or schema > SCHEMA_VERSION:
-            raise RecordError(f"record schema {schema!r} is newer than this zoogen ({SCHEMA_VERSION})")
-        if not isinstance(data.get("model"), str):
-            raise RecordError("record has no 'model' name")
-        return cls(
-            schema=schema,
-            model=data["model"],
-            status=data.get("status") or "ok",
-            error=data.get("error"),
-            step=data.get("step"),
-            config=data.get("config"),
-            checkpoint=_sub(CheckpointInfo, data.get("checkpoint")) or CheckpointInfo(),
-            images=data.get("images"),
-            subset=bool(data.get("subset", False)),
-            environment=_sub(Environment, data.get("environment")) or Environment(),
-            metrics=[_sub(MetricCheck, m) for m in data.get("metrics") or []],
-            speed=_sub(SpeedCheck, data.get("speed")),
-            memory=_sub(MemoryCheck, data.get("memory")),
-        )
+        """Build and validate a record from its JSON object; unknown keys are ignored, missing ones null."""
+        return _validate(json.dumps(data, default=str))
 
 
-def _sub(kind: type, data: Any) -> Any:
-    """Instantiate the dataclass ``kind`` from a JSON object, keeping only its known keys."""
-    if data is None:
-        return None
-    if not isinstance(data, Mapping):
-        raise RecordError(f"expected an object for {kind.__name__}, got {type(data).__name__}")
-    names = {f.name for f in fields(kind)}
+_RECORD = TypeAdapter(VerificationRecord)
+
+
+def _describe(exc: ValidationError) -> str:
+    """``field metrics.0.measured: Input should be a valid number (got 'high')`` (+ how many more)."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "json_invalid":
+        text = f"not valid JSON: {first['msg'].removeprefix('Invalid JSON: ')}"
+    else:
+        got = first.get("input")
+        shown = repr(got) if isinstance(got, str | int | float | bool) or got is None else type(got).__name__
+        text = f"field {where or '(top level)'}: {first['msg']} (got {shown[:60]})"
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more problem(s))"
+    return text
+
+
+def _validate(text: str | bytes) -> VerificationRecord:
+    """Validate a record's JSON text strictly (``"high"`` is no number, ``"no"`` no boolean)."""
     try:
-        return kind(**{k: v for k, v in data.items() if k in names})
-    except TypeError as exc:
-        raise RecordError(f"bad {kind.__name__}: {exc}") from None
+        record = _RECORD.validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise RecordError(_describe(exc)) from None
+    except (ValueError, RecursionError) as exc:  # defensive: the JSON parser keeps its own depth limit
+        raise RecordError(f"not a valid record: {exc}") from None
+    if record.schema > SCHEMA_VERSION:
+        raise RecordError(f"record schema {record.schema} is newer than this zoogen ({SCHEMA_VERSION})")
+    return record
 
 
 # --- environment tags -------------------------------------------------------------------------------------
@@ -212,51 +263,65 @@ def environment_tag(env: Environment | Mapping[str, Any]) -> str:
 
 # --- reading and writing ----------------------------------------------------------------------------------
 
-def _check_name(kind: str, name: str) -> str:
-    """Refuse names that would leave the results folder or hide the file."""
-    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
-        raise RecordError(f"{kind} {name!r} cannot be used as a file name")
-    return name
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` when it is a plain file name, else a slug of it plus a hash of the whole name.
+
+    Any model name maps to one folder inside the results folder: ``../x`` -> ``x-<sha1[:10]>``, a
+    300-character name is cut to 100 characters plus the hash. Distinct names never share a folder.
+    """
+    if _SAFE_NAME.fullmatch(name) and name not in (".", ".."):
+        return name
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slugify(name)[:100] or 'model'}-{digest}"
 
 
 def record_path(results_dir: str | os.PathLike[str], model: str, tag: str) -> Path:
-    """``<results_dir>/<model>/<tag>.json``."""
-    folder = Path(results_dir) / _check_name("model name", model)
-    return folder / f"{_check_name('environment tag', tag)}.json"
+    """``<results_dir>/<model>/<tag>.json``, both parts made safe file names (`safe_file_name`)."""
+    return Path(results_dir) / safe_file_name(model) / f"{safe_file_name(tag)}.json"
 
 
 def write_record(results_dir: str | os.PathLike[str], record: VerificationRecord) -> Path:
     """Write ``record`` atomically (temporary file in the same folder, ``os.replace``); return its path.
 
     A reader, or a run killed at any moment, sees either the previous file or the new one, never a part.
+    Raises `RecordError` (naming the path) when the file cannot be written.
     """
     path = record_path(results_dir, record.model, record.tag)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise RecordError(f"{path}: cannot write verification record: {exc.strerror or exc}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
 
 def read_record(path: str | os.PathLike[str]) -> VerificationRecord:
-    """Read one record file; a broken file raises `RecordError` naming it."""
+    """Read and validate one record file; a broken file raises one `RecordError` naming file and field."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RecordError(f"{path}: cannot read verification record: {exc}") from None
-    if not isinstance(data, dict):
-        raise RecordError(f"{path}: a verification record is a JSON object")
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise RecordError(f"{path}: not a verification record (larger than {MAX_RECORD_BYTES >> 20} MiB)")
+        text = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot read verification record: {exc.strerror or exc}") from None
     try:
-        record = VerificationRecord.from_dict(data)
+        record = _validate(text)
     except RecordError as exc:
         raise RecordError(f"{path}: {exc}") from None
     if not record.environment.tag:
@@ -324,7 +389,7 @@ def merge_results(
     """
     into = Path(into)
     chosen: dict[tuple[str, str], tuple[VerificationRecord, bool]] = {}
-    for index, source in enumerate([into, *dirs]):
+    for index, source in enumerate([into, *dirs]):  # read and validate every input before writing
         for path in iter_record_files(source):
             record = read_record(path)
             key = (record.model, record.tag)

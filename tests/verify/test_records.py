@@ -17,6 +17,9 @@ from zoogen.records import (
     MetricCheck,
     RecordError,
     SpeedCheck,
+    Status,
+    Step,
+    Verdict,
     VerificationRecord,
     environment_tag,
     load_records,
@@ -26,7 +29,7 @@ from zoogen.records import (
 )
 
 DOC_KEYS = ["schema", "model", "status", "error", "step", "config", "checkpoint", "images", "subset",
-            "environment", "metrics", "speed", "memory"]
+            "environment", "metrics", "speed", "memory", "inputs", "timings"]
 ENV_KEYS = ["tag", "device", "device_name", "driver", "cuda", "cudnn", "torch", "mmcv", "mmdet", "mmengine",
             "zoogen", "cpu", "python", "date", "zoo_commit", "command"]
 
@@ -76,7 +79,7 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RecordError, match="disk full"):
         write_record(tmp_path, make_record(measured=36.0))
     assert path.read_bytes() == original
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temporary file left
@@ -126,10 +129,71 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         load_records(tmp_path)
 
 
-@pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden", ""])
-def test_unsafe_model_names_are_refused(tmp_path: Path, name: str) -> None:
-    with pytest.raises(RecordError):
-        write_record(tmp_path, make_record(model=name))
+@pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden", "", "x" * 300, "..", "a\\b", "nul\0"])
+def test_any_model_name_gets_a_safe_record_path(tmp_path: Path, name: str) -> None:
+    path = write_record(tmp_path / "results", make_record(model=name))
+    assert path.parent.parent == tmp_path / "results"  # one folder inside the results folder, no escape
+    assert len(path.parent.name) <= 128 and not path.parent.name.startswith(".")
+    assert read_record(path).model == name
+    assert load_records(tmp_path / "results")[name][0].model == name
+
+
+def test_distinct_unsafe_names_never_share_a_folder(tmp_path: Path) -> None:
+    paths = {write_record(tmp_path, make_record(model=name)).parent for name in ("a/b", "a_b", "a b", "a\\b")}
+    assert len(paths) == 4
+
+
+def test_enums_are_typed(tmp_path: Path) -> None:
+    record = read_record(write_record(tmp_path, make_record()))
+    assert record.status is Status.OK and record.metrics[0].verdict is Verdict.PASSED
+    record.status, record.step = "error", "load"  # assignments are validated too
+    assert record.status is Status.ERROR and record.step is Step.LOAD
+    with pytest.raises(ValueError, match="status"):
+        record.status = "fine"
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (("metrics", 0, "measured"), "high", "metrics.0.measured"),
+    (("subset",), "no", "subset"),
+    (("status",), "fine", "status"),
+    (("step",), "upload", "step"),
+    (("metrics", 0, "verdict"), "great", "metrics.0.verdict"),
+    (("images",), 1.5, "images"),
+    (("speed", "fps"), [1], "speed.fps"),
+])
+def test_bad_value_is_one_error_naming_file_and_field(tmp_path: Path, path: tuple, value, field: str) -> None:
+    data = make_record().to_dict()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    (tmp_path / "m").mkdir()
+    bad = tmp_path / "m" / "t.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RecordError) as info:
+        load_records(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{bad}: field {field}:") and "\n" not in message
+
+
+def test_deep_json_is_a_clean_error(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    deep = tmp_path / "m" / "t.json"
+    deep.write_text('{"model": "m", "metrics": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    with pytest.raises(RecordError, match="t.json: not valid JSON"):
+        read_record(deep)
+
+
+def test_merge_writes_nothing_until_every_input_is_valid(tmp_path: Path) -> None:
+    good, bad, into = tmp_path / "good", tmp_path / "bad", tmp_path / "merged"
+    write_record(good, make_record("a"))
+    path = write_record(bad, make_record("b"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["subset"] = "no"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RecordError, match="subset"):
+        merge_results([good, bad], into)
+    assert not into.exists() or not any(into.rglob("*.json"))
 
 
 def test_environment_tags() -> None:
