@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from zoogen.errors import Diagnostic, Diagnostics, Location
+from zoogen.meta.configs import resolve_config
 from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
 from zoogen.meta.metafile import MetafileReader
 from zoogen.meta.registry import Registry, load_registry
@@ -169,8 +170,5 @@ def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | N
 
 
 def _config_exists(configs_root: Path, config: str) -> bool:
-    relative = Path(config)
-    candidates = [configs_root / relative]
-    if relative.parts and relative.parts[0] == "configs":
-        candidates.append(configs_root.joinpath(*relative.parts[1:]))
-    return any(candidate.is_file() for candidate in candidates)
+    """Resolved as `zoogen verify` resolves it (`zoogen.meta.configs.resolve_config`)."""
+    return resolve_config(configs_root, config) is not None
