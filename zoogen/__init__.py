@@ -1,3 +1,3 @@
 """zoogen: model-zoo pages from OpenMMLab metafiles, validated, bilingual and verified."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -6,6 +6,7 @@ import click
 
 from zoogen import __version__
 from zoogen.cli.build import build_command, check_command, i18n_group
+from zoogen.cli.init import init_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +18,7 @@ def cli() -> None:
 cli.add_command(check_command)
 cli.add_command(build_command)
 cli.add_command(i18n_group)
+cli.add_command(init_command)
 
 
 def _add_verify() -> None:

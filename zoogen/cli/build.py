@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
+from zoogen.cli.options import zoo_argument
+from zoogen.cli.options import zoo_option as zoo_option_factory
 from zoogen.errors import Diagnostic, ZoogenError
 from zoogen.meta import LoadedZoo, load_zoo
 from zoogen.site.languages import LANGUAGES
 
-DEFAULT_ZOO = Path("zoo_meta")
-zoo_option = click.option("--zoo", type=click.Path(path_type=Path), default=DEFAULT_ZOO, show_default=True,
-                          help="The zoo: a model-index.yml or the folder holding it.")
+zoo_option = zoo_option_factory()
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
@@ -37,12 +37,12 @@ def _fail(error: ZoogenError) -> None:
 
 
 @click.command("check")
-@click.argument("zoo", type=click.Path(path_type=Path), required=False, default=DEFAULT_ZOO)
+@zoo_argument()
 @click.option("--configs-root", type=click.Path(path_type=Path, file_okay=False),
               help="Check that every model's Config exists below this folder.")
 @strict_option
 def check_command(zoo: Path, configs_root: Path | None, strict: bool) -> None:
-    """Validate the metafiles of ZOO (default: zoo_meta) and report every problem once."""
+    """Validate the metafiles of ZOO (default: the repository's model index) and report every problem once."""
     loaded = _load(zoo, strict, configs_root)
     methods = loaded.zoo.methods
     click.echo(f"{zoo}: {len(methods)} methods, {len(loaded.zoo.models)} models, "

@@ -14,6 +14,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
+from zoogen import __version__
 from zoogen.meta import load_zoo
 from zoogen.records import load_records
 from zoogen.render import render_pages
@@ -89,4 +90,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(TranslatedReferenceLinks)
     app.add_js_file("zoo-table.js")
     app.add_css_file("zoogen.css")
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

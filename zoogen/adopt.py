@@ -1,0 +1,207 @@
+"""``zoogen init``: what a repository with a ``model-index.yml`` needs for its zoo site, never overwriting.
+
+Writes a ``zoo.yml`` beside the model index, a Sphinx folder (``docs/zoo`` by default) whose ``conf.py`` uses
+the ``zoogen.sphinx`` extension, the Read the Docs configuration for the English project and its Chinese
+translation project, and the zoo's gettext catalogs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from zoogen import __version__
+from zoogen.errors import ZoogenError
+
+INDEX_FILE = "model-index.yml"
+ZOO_FILE = "zoo.yml"
+READTHEDOCS_FILE = ".readthedocs.yaml"
+DEFAULT_CONF_DIR = Path("docs/zoo")
+CATALOG_LANGUAGE = "zh_CN"
+
+_REMOTE = re.compile(r"^(?:https?://|ssh://)?(?:[^@/]+@)?(?P<host>[^:/]+)[:/](?P<path>.+?)(?:\.git)?/?$")
+
+
+@dataclass
+class InitReport:
+    """What `init_repository` wrote and what it left as it was."""
+
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    readthedocs: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    next_commands: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GitRemote:
+    host: str
+    path: str  # owner/name
+    branch: str
+
+    def blob_url(self, subfolder: str = "") -> str:
+        """Base URL of files in the repository's default branch (``.../blob/<branch>/<subfolder>``)."""
+        base = f"https://{self.host}/{self.path}/blob/{self.branch}/"
+        return base + (f"{subfolder.strip('/')}/" if subfolder.strip("/") else "")
+
+
+def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: str | None = None,
+                    catalogs: bool = True) -> InitReport:
+    """Prepare ``directory`` (a repository holding a ``model-index.yml``) for ``zoogen build`` and Read the Docs."""
+    from zoogen.meta import load_zoo
+
+    root = directory.resolve()
+    index = root / INDEX_FILE
+    if not index.is_file():
+        raise ZoogenError(f"{root}: no {INDEX_FILE} here; run zoogen init in the folder that holds it")
+    loaded = load_zoo(index)
+    if loaded.errors:
+        details = "\n".join(str(d) for d in loaded.errors[:20])
+        raise ZoogenError(f"{index} has errors; fix them first (zoogen check):\n{details}")
+    conf_dir = conf_dir if conf_dir.is_absolute() else root / conf_dir
+    repo_root = _git_toplevel(root) or root
+    remote = _git_remote(repo_root)
+    report = InitReport()
+
+    locale_dir = conf_dir / "locales"
+    zoo_title = title or f"{(remote.path.rsplit('/', 1)[-1] if remote else root.name)} Model Zoo"
+    zoo_config = {"title": zoo_title, "locale_dir": os.path.relpath(locale_dir, root)}
+    if remote:
+        zoo_config["config_base_url"] = remote.blob_url(root.relative_to(repo_root).as_posix()
+                                                        if root != repo_root else "")
+    _write(report, root / ZOO_FILE, "# zoogen: the zoo-level text of this model index (see zoogen's docs).\n"
+           + yaml.safe_dump(zoo_config, allow_unicode=True, sort_keys=False))
+    _write(report, conf_dir / "conf.py", _conf_py(root, conf_dir, zoo_title))
+    _write(report, conf_dir / "requirements.txt", f"zoogen=={__version__}\n")
+    _write(report, conf_dir / ".gitignore", _GITIGNORE)
+
+    readthedocs = repo_root / READTHEDOCS_FILE
+    if readthedocs.exists():
+        readthedocs = conf_dir / READTHEDOCS_FILE
+        report.notes.append(f"{repo_root / READTHEDOCS_FILE} belongs to your docs, so the zoo's Read the Docs "
+                            f"configuration is {readthedocs.relative_to(repo_root)}: set that path as "
+                            "'Path for .readthedocs.yaml' in the settings of both zoo projects.")
+    _write(report, readthedocs, _readthedocs_yaml(repo_root, conf_dir))
+    report.readthedocs = readthedocs
+
+    if catalogs and not (locale_dir / CATALOG_LANGUAGE).is_dir():
+        from zoogen.site.i18n import update_catalogs
+
+        with contextlib.redirect_stdout(io.StringIO()):  # sphinx-intl names every file it creates
+            update_catalogs(root, locale_dir, CATALOG_LANGUAGE)
+        report.written.append(locale_dir / CATALOG_LANGUAGE)
+    elif catalogs:
+        report.kept.append(locale_dir / CATALOG_LANGUAGE)
+
+    relative_conf = os.path.relpath(conf_dir, repo_root)
+    report.next_commands = [
+        f"cd {repo_root}" if repo_root != Path.cwd().resolve() else "",
+        "zoogen build --lang all          # the site in build/html/en and build/html/zh_CN",
+        "zoogen i18n status               # what is left to translate",
+        f"git add {ZOO_FILE} {relative_conf} {os.path.relpath(readthedocs, repo_root)}",
+    ]
+    report.next_commands = [c for c in report.next_commands if c]
+    report.notes.append("On Read the Docs: import the repository as the English project, then create a second "
+                        "project on it with language 'Simplified Chinese' and add it as a translation.")
+    return report
+
+
+def _write(report: InitReport, path: Path, text: str) -> None:
+    """Write ``path`` atomically, unless it exists (then it is kept as it is)."""
+    if path.exists():
+        report.kept.append(path)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                     prefix=f".{path.name}.") as temporary:
+        temporary.write(text)
+    os.replace(temporary.name, path)
+    report.written.append(path)
+
+
+def _conf_py(root: Path, conf_dir: Path, title: str) -> str:
+    zoo = os.path.relpath(root, conf_dir)
+    return f'''"""Sphinx configuration of the {title} site, written by ``zoogen init``.
+
+Read the Docs runs ``sphinx-build`` on this folder for the English project and its Chinese translation;
+``zoogen build`` builds the same zoo locally. The ``zoogen_*`` settings are those of the zoogen.sphinx
+extension (zoogen's docs/sphinx-extension.md).
+"""
+
+import os
+
+# The extensions (MyST, zoogen.sphinx), theme and language settings of a zoogen site.
+from zoogen.site.standalone.conf import *  # noqa: F403
+
+zoogen_zoo = {json.dumps(zoo)}  # the folder of model-index.yml, relative to this file
+zoogen_results = os.environ.get("ZOOGEN_RESULTS", {json.dumps(os.path.join(zoo, "results"))})  # verification records
+'''
+
+
+def _readthedocs_yaml(repo_root: Path, conf_dir: Path) -> str:
+    conf = os.path.relpath(conf_dir / "conf.py", repo_root)
+    requirements = os.path.relpath(conf_dir / "requirements.txt", repo_root)
+    return f"""# Read the Docs, written by zoogen init: the English project and its Chinese translation project
+# (language zh_CN) both build from this file; each project's language comes from its own settings.
+version: 2
+
+build:
+  os: ubuntu-24.04
+  tools:
+    python: "3.11"
+
+sphinx:
+  configuration: {conf}
+  fail_on_warning: true
+
+python:
+  install:
+    - requirements: {requirements}
+"""
+
+
+_GITIGNORE = """# Pages zoogen generates here at build time; only the configuration and the catalogs are kept.
+/*
+!/conf.py
+!/requirements.txt
+!/.gitignore
+!/.readthedocs.yaml
+!/locales/
+*.mo
+"""
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def _git_toplevel(directory: Path) -> Path | None:
+    top = _git(directory, "rev-parse", "--show-toplevel")
+    return Path(top).resolve() if top else None
+
+
+def _git_remote(repo: Path) -> GitRemote | None:
+    """The ``origin`` remote (or the only one) as host, owner/name and default branch."""
+    url = _git(repo, "remote", "get-url", "origin")
+    if url is None:
+        remotes = (_git(repo, "remote") or "").split()
+        url = _git(repo, "remote", "get-url", remotes[0]) if len(remotes) == 1 else None
+    match = _REMOTE.match(url or "")
+    if not match:
+        return None
+    head = _git(repo, "symbolic-ref", "--short", "refs/remotes/origin/HEAD")
+    branch = head.split("/", 1)[1] if head and "/" in head else (_git(repo, "branch", "--show-current") or "main")
+    return GitRemote(match["host"], match["path"], branch)

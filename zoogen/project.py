@@ -1,0 +1,31 @@
+"""Where a repository keeps its zoo: the commands find the model index without ``--zoo``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from zoogen.errors import ZoogenError
+
+INDEX_FILE = "model-index.yml"
+BUNDLED_FOLDER = "zoo_meta"
+ZOO_ENVIRONMENT = "ZOOGEN_ZOO"
+
+
+def find_zoo(start: Path | None = None) -> Path:
+    """The zoo of the repository around ``start`` (default: the current folder).
+
+    ``$ZOOGEN_ZOO`` wins; then, from ``start`` up to the repository's root, the first folder holding a
+    ``model-index.yml`` (an adopted repository) or a ``zoo_meta/model-index.yml`` (zoogen's own checkout).
+    """
+    if os.environ.get(ZOO_ENVIRONMENT):
+        return Path(os.environ[ZOO_ENVIRONMENT])
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        for candidate in (folder, folder / BUNDLED_FOLDER):
+            if (candidate / INDEX_FILE).is_file():
+                return candidate
+        if (folder / ".git").exists():
+            break
+    raise ZoogenError(f"no {INDEX_FILE} found in {start} or above it (nor in {BUNDLED_FOLDER}/); "
+                      f"pass --zoo DIR or set {ZOO_ENVIRONMENT}")
