@@ -9,7 +9,13 @@ Paths (``<name>`` is a file added with `CheckpointServer.add`):
 * ``/truncated/<name>``  always announces the full length and sends only half;
 * ``/no-range/<name>``   ignores ``Range`` (always 200 and the whole file);
 * ``/flaky/<name>``      answers 503 once, then like ``/files``;
+* ``/trickle/<name>``    announces the full length, then sends one byte every ``trickle_interval`` s;
+* ``/gzip/<name>``       the file gzip-compressed, with ``Content-Encoding: gzip``;
+* ``/gone/<name>``       always 404 (a primary host that lost the file, for mirror tests);
 * anything else          404.
+
+``/files`` answers with an ``ETag`` (sha1 of the body) and a ``Last-Modified`` date and honours
+``If-None-Match`` with 304 Not Modified.
 
 Every request is logged in ``server.requests`` as ``(path, Range header or None)``.
 """
@@ -17,6 +23,8 @@ Every request is logged in ``server.requests`` as ``(path, Range header or None)
 from __future__ import annotations
 
 import contextlib
+import gzip
+import hashlib
 import re
 import socket
 import threading
@@ -43,6 +51,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._plain(404, b"not found")
             return
         mode = match.group(1)
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if mode == "gone":
+            self._plain(404, b"not found")
+            return
+        if mode == "files" and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        if mode == "trickle":
+            self._trickle(body, owner.trickle_interval)
+            return
+        if mode == "gzip":
+            packed = gzip.compress(body)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(packed)))
+            self.end_headers()
+            self.wfile.write(packed)
+            return
         if mode == "flaky" and count == 1:
             self._plain(503, b"busy")
             return
@@ -64,6 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         self.send_header("Accept-Ranges", "bytes")
+        if mode == "files":
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT")
         self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
         self.wfile.write(body[start:])
@@ -72,6 +103,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _range_start(header: str | None) -> int:
         match = re.fullmatch(r"bytes=(\d+)-", header or "")
         return int(match.group(1)) if match else 0
+
+    def _trickle(self, body: bytes, interval: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                if self.server.owner.closing.wait(interval):
+                    return
 
     def _plain(self, status: int, text: bytes) -> None:
         self.send_response(status)
@@ -109,6 +151,8 @@ class CheckpointServer:
         self.requests: list[tuple[str, str | None]] = []
         self.hits: dict[str, int] = {}
         self.lock = threading.Lock()
+        self.trickle_interval = 0.2
+        self.closing = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -118,6 +162,7 @@ class CheckpointServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

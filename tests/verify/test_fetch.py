@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +15,16 @@ from checkpoint_server import CheckpointServer
 from zoogen.verify.fetch import (
     ChecksumMismatch,
     FetchError,
+    MinimumRate,
+    NotACheckpoint,
+    SlowDownload,
     TruncatedDownload,
     UncheckedChecksumWarning,
     expected_hash_prefix,
     fetch,
 )
 
-BODY = os.urandom(3 * 1024 * 1024 + 123)  # several chunks of fetch's 1 MiB reads
+BODY = b"PK\x03\x04" + os.urandom(3 * 1024 * 1024 + 123)  # zip magic, several chunks of 1 MiB
 SHA = hashlib.sha256(BODY).hexdigest()
 NAME = f"faster_rcnn_r50_fpn_1x_coco_20200130-{SHA[:8]}.pth"
 
@@ -147,3 +151,86 @@ def test_cache_dir_from_environment(server: CheckpointServer, tmp_path: Path, mo
     monkeypatch.setenv("ZOOGEN_CACHE_DIR", str(tmp_path / "env-cache"))
     got = fetch(server.url(NAME), backoff=0)
     assert got.path == tmp_path / "env-cache" / NAME
+
+
+HTML = b"<!DOCTYPE html><html><body>Sign in to continue</body></html>"
+FAST = MinimumRate(bytes_per_second=50_000, window=1.0)
+
+
+def test_trickling_server_fails_within_the_window(server: CheckpointServer, tmp_path: Path) -> None:
+    """1 byte every 0.2 s (the read time-out alone would restart with every byte): fails after ~1 s."""
+    started = time.monotonic()
+    with pytest.raises(SlowDownload, match="too slow") as info:
+        _fetch(server.url(NAME, "trickle"), tmp_path, rate=FAST)
+    assert time.monotonic() - started < 30  # generous: the point is that it ends, not how fast
+    assert "kB/s" in str(info.value)
+    assert not (tmp_path / NAME).exists()
+
+
+def test_overall_deadline_from_size() -> None:
+    rate = MinimumRate(bytes_per_second=50_000, window=60.0)
+    assert rate.deadline(300_000_000) == pytest.approx(6060.0)  # a 300 MB checkpoint: at most ~1 h 41 min
+    assert rate.deadline(None) is None  # unknown size: the per-window rate check alone
+
+
+def test_content_encoding_is_refused_clearly(server: CheckpointServer, tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="Content-Encoding: gzip"):
+        _fetch(server.url(NAME, "gzip"), tmp_path)
+    assert not (tmp_path / NAME).exists()
+
+
+def test_html_page_without_hash_is_refused_and_not_cached(server: CheckpointServer, tmp_path: Path) -> None:
+    server.add("latest.pth", HTML)
+    with pytest.raises(NotACheckpoint, match="an HTML page") as info:
+        _fetch(server.url("latest.pth"), tmp_path)
+    assert "--trust-checkpoints" not in str(info.value)
+    assert not [p for p in tmp_path.rglob("latest.pth*") if p.suffix in (".pth", ".part")]
+    server.add("latest.pth", BODY)  # fixed on the server: the next run downloads, nothing stale was kept
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncheckedChecksumWarning)
+        assert _fetch(server.url("latest.pth"), tmp_path).path.read_bytes() == BODY
+
+
+def test_unhashed_cache_is_revalidated_with_etag(server: CheckpointServer, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncheckedChecksumWarning)
+        first = _fetch(server.url("plain_model.pth"), tmp_path)
+        again = _fetch(server.url("plain_model.pth"), tmp_path)
+        assert not again.downloaded
+        conditional = [r for r in server.requests if r[0] == "/files/plain_model.pth"]
+        assert len(conditional) == 2  # the second request asked If-None-Match and got 304
+        changed = b"PK\x03\x04" + b"new weights" * 100
+        server.add("plain_model.pth", changed)
+        third = _fetch(server.url("plain_model.pth"), tmp_path)
+    assert third.downloaded and third.path.read_bytes() == changed and third.path == first.path
+    assert third.sha256 == hashlib.sha256(changed).hexdigest()
+
+
+def test_stale_html_in_cache_is_not_reused(server: CheckpointServer, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncheckedChecksumWarning)
+        got = _fetch(server.url("plain_model.pth"), tmp_path)
+        got.path.write_bytes(HTML)  # what an older zoogen could have cached
+        again = _fetch(server.url("plain_model.pth"), tmp_path)
+    assert again.downloaded and again.path.read_bytes() == BODY
+
+
+def test_mirror_is_used_when_the_primary_fails(server: CheckpointServer, tmp_path: Path) -> None:
+    mirrors = [(f"{server.base}/gone/", f"{server.base}/files/")]
+    got = _fetch(server.url(NAME, "gone"), tmp_path, mirrors=mirrors)
+    assert got.path.read_bytes() == BODY and got.checked
+    assert got.url == server.url(NAME, "gone") and got.source == server.url(NAME)
+
+
+def test_no_mirror_for_a_name_without_hash(server: CheckpointServer, tmp_path: Path) -> None:
+    server.add("latest.pth", BODY)
+    mirrors = [(f"{server.base}/gone/", f"{server.base}/files/")]
+    with pytest.raises(FetchError, match="404"):
+        _fetch(server.url("latest.pth", "gone"), tmp_path, mirrors=mirrors)
+    assert not any(path.startswith("/files/") for path, _ in server.requests)
+
+
+def test_mirror_failing_too_names_both(server: CheckpointServer, tmp_path: Path) -> None:
+    mirrors = [(f"{server.base}/gone/", f"{server.base}/corrupt/")]
+    with pytest.raises(FetchError, match="404.*mirror.*checksum mismatch"):
+        _fetch(server.url(NAME, "gone"), tmp_path, mirrors=mirrors)

@@ -4,24 +4,37 @@ OpenMMLab names its checkpoints ``<name>_<date>-<first 8 hex digits of the sha25
 the file to ``<file>.part`` (resuming with an HTTP ``Range`` request after an interruption), hashes it
 while it streams, and moves it into place only when its length and hash prefix are right. A bad file is
 deleted and raised as `ChecksumMismatch` / `TruncatedDownload`: it is never handed to ``torch.load``.
+
+No server can hold a run: every download has an overall deadline derived from its size and a minimum
+rate (`MinimumRate`: by default a transfer slower than 50 kB/s over 60 s fails, and so does one that has
+not finished within ``60 s + size / 50 kB/s``). Bodies are requested and accepted only without
+``Content-Encoding`` (a compressed body is not the file whose bytes are hashed; it is refused).
+
+A file whose name carries no hash cannot be checked: it is cached only when it starts like a checkpoint
+(zip or pickle magic; an HTML or text page is refused, `NotACheckpoint`), and a cached copy is
+re-validated with the server (``If-None-Match`` / ``If-Modified-Since``) on every later run. For hashed
+names, ``mirrors`` (``(primary prefix, mirror prefix)`` pairs from ``zoo.yml``) are tried in turn when the
+primary host fails: the hash makes any host's bytes as good as the primary's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -52,8 +65,52 @@ class TruncatedDownload(FetchError):
     """Fewer (or more) bytes arrived than the server announced."""
 
 
+class SlowDownload(FetchError):
+    """The server sent too slowly (below the minimum rate, or past the file's overall deadline)."""
+
+
+class NotACheckpoint(FetchError):
+    """The server sent something that is no checkpoint (an HTML page, text): refused, not cached."""
+
+
 class UncheckedChecksumWarning(UserWarning):
     """A checkpoint whose file name carries no hash: its bytes could not be checked."""
+
+
+@dataclass(frozen=True)
+class MinimumRate:
+    """The slowest transfer tolerated: below ``bytes_per_second`` over any ``window`` seconds fails, and
+    a file must be whole within ``window + size / bytes_per_second`` seconds of its first byte."""
+
+    bytes_per_second: float = 50_000.0
+    window: float = 60.0
+
+    def deadline(self, size: int | None) -> float | None:
+        """Seconds allowed for a body of ``size`` bytes (None: unknown size, the window check alone)."""
+        return None if size is None else self.window + size / self.bytes_per_second
+
+
+DEFAULT_RATE = MinimumRate()
+CHECKPOINT_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+
+
+def looks_like_checkpoint(head: bytes) -> bool:
+    """True when ``head`` starts like what ``torch.save`` writes: a zip archive or a binary pickle."""
+    return head.startswith(CHECKPOINT_MAGIC)
+
+
+def describe_content(head: bytes) -> str:
+    """A short description of what a body that is no checkpoint looks like (for the refusal)."""
+    text = head[:512].lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
+        return "an HTML page"
+    if text.startswith((b"<?xml", b"<")):
+        return "an XML/HTML document"
+    if text.startswith((b"{", b"[")):
+        return "a JSON document"
+    if head and all(32 <= c < 127 or c in (9, 10, 13) for c in head[:512]):
+        return "a text file"
+    return f"a file starting with bytes {head[:8].hex(' ')}"
 
 
 @dataclass(frozen=True)
@@ -65,6 +122,7 @@ class FetchedFile:
     sha256: str
     checked: bool  # the sha256 matched the hash prefix of the file name
     downloaded: bool  # False when the cached copy was used
+    source: str | None = None  # the URL the bytes came from (a mirror's, when the primary failed)
 
 
 def default_cache_dir() -> Path:
@@ -154,6 +212,11 @@ def _check_hash(path: Path, sha256: str, prefix: str | None, url: str) -> None:
         )
 
 
+def mirror_urls(url: str, mirrors: Sequence[tuple[str, str]]) -> list[str]:
+    """The URLs of ``url`` on each mirror whose primary prefix it starts with."""
+    return [mirror + url[len(primary) :] for primary, mirror in mirrors if primary and url.startswith(primary)]
+
+
 def fetch(
     url: str,
     *,
@@ -163,11 +226,14 @@ def fetch(
     retries: int = 5,
     backoff: float = 0.5,
     progress: Progress | None = None,
+    rate: MinimumRate = DEFAULT_RATE,
+    mirrors: Sequence[tuple[str, str]] = (),
 ) -> FetchedFile:
     """Download ``url`` into the cache (or reuse the cached copy) and return the checked file.
 
     ``retries`` bounds both urllib3's retries of a request and the resumptions after a body cut off
-    mid-way; ``progress(done_bytes, total_bytes_or_None)`` is called as bytes arrive.
+    mid-way; ``progress(done_bytes, total_bytes_or_None)`` is called as bytes arrive. ``mirrors`` are
+    used only for file names that carry a hash.
     """
     name = file_name(url)
     prefix = expected_hash_prefix(name)
@@ -177,17 +243,21 @@ def fetch(
         cache = cache / "unchecked" / hashlib.sha1(url.encode()).hexdigest()[:12]
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / name
-    with _locked(target):
-        fetched = _cached(target, url, prefix)
-        if fetched is None:
-            own = session is None
-            session = session or make_session(retries, backoff)
-            try:
-                sha256 = _download(url, target, session, timeout, retries, backoff, progress)
-            finally:
-                if own:
-                    session.close()
-            fetched = FetchedFile(target, url, sha256, checked=prefix is not None, downloaded=True)
+    timeout = (timeout[0], min(timeout[1], rate.window))  # a silent server fails within the window
+    own = session is None
+    session = session or make_session(retries, backoff)
+    try:
+        with _locked(target):
+            fetched = _cached(target, url, prefix)
+            if fetched is not None and prefix is None and not _still_valid(target, url, session, timeout):
+                fetched = None
+            if fetched is None:
+                sources = [url, *(mirror_urls(url, mirrors) if prefix is not None else [])]
+                fetched = _download_first(sources, url, target, session, timeout, retries, backoff, progress,
+                                          rate, checked=prefix is not None)
+    finally:
+        if own:
+            session.close()
     if not fetched.checked:
         warnings.warn(
             f"{name} has no hash in its file name: its sha256 {fetched.sha256} is recorded but could "
@@ -198,16 +268,74 @@ def fetch(
     return fetched
 
 
+def _download_first(
+    sources: list[str], url: str, target: Path, session: requests.Session, timeout: tuple[float, float],
+    retries: int, backoff: float, progress: Progress | None, rate: MinimumRate, *, checked: bool,
+) -> FetchedFile:
+    """Download from the first of ``sources`` that works; the error of the primary when none does."""
+    failures: list[str] = []
+    for source in sources:
+        try:
+            sha256 = _download(source, target, session, timeout, retries, backoff, progress, rate)
+        except FetchError as exc:
+            if len(sources) == 1:
+                raise
+            failures.append(str(exc))
+            log.warning("%s; trying the next mirror", exc)
+            continue
+        return FetchedFile(target, url, sha256, checked=checked, downloaded=True, source=source)
+    raise FetchError(f"{failures[0]} (and {len(failures) - 1} mirror(s) failed too: {'; '.join(failures[1:])})")
+
+
+def _validators_path(target: Path) -> Path:
+    return target.with_name(target.name + ".validators.json")
+
+
+def _still_valid(target: Path, url: str, session: requests.Session, timeout: tuple[float, float]) -> bool:
+    """Ask the server whether the cached copy of an unhashed file is current (304 Not Modified).
+
+    Without stored validators (``ETag``/``Last-Modified``) the copy cannot be re-validated and is
+    downloaded again; an unreachable server keeps the cached copy (logged).
+    """
+    try:
+        validators = json.loads(_validators_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        validators = {}
+    headers = {"Accept-Encoding": "identity"}
+    if isinstance(validators, dict) and validators.get("etag"):
+        headers["If-None-Match"] = str(validators["etag"])
+    if isinstance(validators, dict) and validators.get("last_modified"):
+        headers["If-Modified-Since"] = str(validators["last_modified"])
+    if len(headers) == 1:
+        return False
+    try:
+        with session.get(url, stream=True, timeout=timeout, headers=headers) as response:
+            if response.status_code == 304:
+                return True
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        log.warning("cannot re-validate %s with the server (%s): using the cached copy", url, _short(exc))
+        return True
+    log.info("%s changed on the server: downloading it again", url)
+    return False
+
+
 def _cached(target: Path, url: str, prefix: str | None) -> FetchedFile | None:
-    """The cached file when it exists and still matches its hash prefix; a bad one is deleted."""
+    """The cached file when it exists and still matches its hash prefix (or, unhashed, still looks like a
+    checkpoint); a bad one is deleted."""
     if not target.is_file():
         return None
+    if prefix is None:
+        with target.open("rb") as handle:
+            if not looks_like_checkpoint(handle.read(8)):
+                log.warning("cached %s is no checkpoint: downloading it again", target)
+                target.unlink()
+                return None
     sha256 = sha256_of(target)
     if prefix is not None and not sha256.startswith(prefix):
         log.warning("cached %s does not match its hash %s: downloading it again", target, prefix)
         target.unlink()
         return None
-    return FetchedFile(target, url, sha256, checked=prefix is not None, downloaded=False)
+    return FetchedFile(target, url, sha256, checked=prefix is not None, downloaded=False, source=url)
 
 
 class _Restart(requests.ConnectionError):
@@ -222,6 +350,7 @@ class _Part:
         self.digest = hashlib.sha256()
         self.size = 0
         self.answered = False  # the last request got a response (its body may still break off)
+        self.validators: dict[str, str] = {}  # the server's ETag / Last-Modified
         if path.exists():  # an earlier, interrupted run: resume after its bytes
             with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(CHUNK), b""):
@@ -243,14 +372,16 @@ def _download(
     retries: int,
     backoff: float,
     progress: Progress | None,
+    rate: MinimumRate = DEFAULT_RATE,
 ) -> str:
     """Stream ``url`` to ``<target>.part`` (resuming), check it, move it to ``target``; return its sha256."""
     part = _Part(target.with_name(target.name + ".part"))
+    clock = _RateClock(rate, url)
     attempt = 0
     while True:
         before = part.size
         try:
-            total = _stream(url, part, session, timeout, progress)
+            total = _stream(url, part, session, timeout, progress, clock)
             break
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             attempt += 1
@@ -278,9 +409,78 @@ def _download(
             "the partial file was deleted"
         )
     sha256 = part.digest.hexdigest()
-    _check_hash(part.path, sha256, expected_hash_prefix(target.name), url)
+    prefix = expected_hash_prefix(target.name)
+    _check_hash(part.path, sha256, prefix, url)
+    if prefix is None:
+        _check_magic(part.path, url)
     os.replace(part.path, target)
+    if prefix is None:
+        _store_validators(target, part.validators)
     return sha256
+
+
+def _check_magic(path: Path, url: str) -> None:
+    """Delete ``path`` and raise `NotACheckpoint` when it does not start like a ``torch.save`` file."""
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if looks_like_checkpoint(head):
+        return
+    path.unlink(missing_ok=True)
+    raise NotACheckpoint(
+        f"{url} did not return a checkpoint but {describe_content(head)} (neither zip nor pickle data); "
+        "it was not cached. Check the Weights URL in the metafile."
+    )
+
+
+def _store_validators(target: Path, validators: dict[str, str]) -> None:
+    """Keep the server's ``ETag``/``Last-Modified`` beside an unhashed file, to re-validate it later."""
+    path = _validators_path(target)
+    if not validators:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(validators), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class _RateClock:
+    """Fails a transfer slower than the `MinimumRate`, counted from the first request of a download."""
+
+    def __init__(self, rate: MinimumRate, url: str) -> None:
+        self.rate = rate
+        self.url = url
+        self.start = time.monotonic()
+        self.mark_time = self.start
+        self.mark_bytes = 0
+        self.received = 0
+        self.deadline: float | None = None
+
+    def announce(self, remaining: int | None) -> None:
+        """The server announced ``remaining`` more bytes: set the overall deadline once."""
+        allowed = self.rate.deadline(remaining)
+        if self.deadline is None and allowed is not None:
+            self.deadline = time.monotonic() + allowed
+
+    def advance(self, count: int) -> None:
+        """``count`` more bytes arrived; raise `SlowDownload` when the transfer is too slow."""
+        self.received += count
+        now = time.monotonic()
+        if self.deadline is not None and now > self.deadline:
+            raise SlowDownload(
+                f"download of {self.url} did not finish within its deadline of "
+                f"{self.deadline - self.start:.0f}s ({self.received} bytes received; the minimum rate is "
+                f"{self.rate.bytes_per_second / 1000:g} kB/s); the partial file is kept for a later resume"
+            )
+        elapsed = now - self.mark_time
+        if elapsed >= self.rate.window:
+            speed = (self.received - self.mark_bytes) / elapsed
+            if speed < self.rate.bytes_per_second:
+                raise SlowDownload(
+                    f"download of {self.url} is too slow: {speed / 1000:.2f} kB/s over {elapsed:.0f}s, below "
+                    f"the minimum of {self.rate.bytes_per_second / 1000:g} kB/s; the partial file is kept "
+                    "for a later resume"
+                )
+            self.mark_time, self.mark_bytes = now, self.received
 
 
 def _stream(
@@ -289,8 +489,10 @@ def _stream(
     session: requests.Session,
     timeout: tuple[float, float],
     progress: Progress | None,
+    clock: _RateClock | None = None,
 ) -> int | None:
     """Append the rest of ``url`` to ``part``; return the full size the server announced (or None)."""
+    clock = clock or _RateClock(DEFAULT_RATE, url)
     headers = {"Accept-Encoding": "identity"}
     if part.size:
         headers["Range"] = f"bytes={part.size}-"
@@ -307,6 +509,14 @@ def _stream(
             raise _Restart("requested range not satisfiable; restarting the download")
         if response.status_code >= 400:
             raise FetchError(f"cannot download {url}: HTTP {response.status_code} {response.reason}")
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise FetchError(
+                f"cannot download {url}: the server sent it with Content-Encoding: {encoding} although "
+                "only identity was accepted; compressed bytes are not the published file, so it was refused"
+            )
+        part.validators = {key: response.headers[header] for key, header in
+                           (("etag", "ETag"), ("last_modified", "Last-Modified")) if response.headers.get(header)}
         if response.status_code == 206 and part.size:
             if _content_range_start(content_range) != part.size:
                 part.restart()
@@ -318,13 +528,25 @@ def _stream(
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             mode = "wb"
+        clock.announce(None if total is None else total - part.size)
+        raw = response.raw
         with part.path.open(mode) as handle:
-            for block in response.iter_content(STREAM_CHUNK):
+            while True:
+                # read1 returns as soon as some bytes are there, so the clock sees a trickle at once
+                try:
+                    block = raw.read1(STREAM_CHUNK, decode_content=False)
+                except urllib3.exceptions.ReadTimeoutError as exc:
+                    raise requests.Timeout(str(exc)) from None
+                except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+                if not block:
+                    break
                 handle.write(block)
                 part.digest.update(block)
                 part.size += len(block)
                 if progress is not None:
                     progress(part.size, total)
+                clock.advance(len(block))
     return total
 
 
