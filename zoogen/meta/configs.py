@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 import yaml
@@ -91,11 +91,15 @@ class RenameTable:
             raise ValueError(f"malformed rename table: {exc}") from None
         return cls(files, folders, methods, rewrites, words, patterns, optional)
 
-    def rewrite_stem(self, stem: str) -> tuple[str, list[str]]:
-        """The stem with the method part spelled with ``-`` and the text rewrites applied; rules used."""
+    def rewrite_stem(self, stem: str, folder: str = "") -> tuple[str, list[str]]:
+        """The stem with the method part spelled with ``-`` and the text rewrites applied; rules used.
+
+        The method part is the longest of the table's ``methods``, else the folder's name
+        (`mmdet3_spelling`), that starts the stem.
+        """
         used: list[str] = []
-        for method in self.methods:
-            if stem.startswith(method + "_") and "_" in method:
+        for method in (*self.methods, folder):
+            if "_" in method and stem.startswith(method + "_"):
                 stem = method.replace("_", "-") + stem[len(method):]
                 used.append(f"{method}_ -> {method.replace('_', '-')}_")
                 break
@@ -127,6 +131,18 @@ class RenameTable:
         return Counter({w: n for w, n in words.items() if any(p.match(w) for p in self.optional_words)})
 
 
+def mmdet3_spelling(relative: PurePath) -> PurePath:
+    """The MMDetection 3 name of a 2.x config: the method part (the folder's words) joined with ``-``.
+
+    ``faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py`` -> ``faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py``.
+    """
+    method = relative.parent.name
+    name = relative.name
+    if method and "_" in method and name.startswith(method + "_"):
+        name = method.replace("_", "-") + name[len(method):]
+    return relative.with_name(name)
+
+
 def load_rename_table(path: Path | None = None) -> RenameTable:
     """The table shipped in the package (``zoogen/meta/config_renames.yml``), or the one at ``path``."""
     if path is None:
@@ -140,19 +156,25 @@ def _packaged_table() -> RenameTable:
     return RenameTable.from_mapping(yaml.safe_load(text) or {})
 
 
-def resolve_config(configs_root: Path, config: str | None, *,
+def resolve_config(configs_root: Path | None, config: str | None, *,
                    table: RenameTable | None = None) -> ResolvedConfig | None:
     """The file under ``configs_root`` that a metafile ``Config`` names, or None when there is none.
 
     A result may lie outside the root (an absolute path, ``..``, a symbolic link):
     ``ResolvedConfig.inside_root`` says so, and callers that execute configs must refuse it.
+    Without a root only an absolute ``Config`` can resolve.
     """
     if not config:
         return None
     written = PurePosixPath(config.replace("\\", "/"))
     if written.is_absolute():
         path = Path(written)
-        return _found(configs_root, path, str(written), VIA_EXACT, None) if path.is_file() else None
+        if not path.is_file():
+            return None
+        inside = configs_root is not None and _is_inside(configs_root, path)
+        return ResolvedConfig(path=path, name=str(written), via=VIA_EXACT, rule=None, inside_root=inside)
+    if configs_root is None:
+        return None
     relative = PurePosixPath(*written.parts[1:]) if written.parts[:1] == ("configs",) else written
     for candidate in dict.fromkeys([written, relative]):
         if (configs_root / candidate).is_file():
@@ -168,7 +190,7 @@ def _renamed(root: Path, relative: PurePosixPath, table: RenameTable) -> Resolve
         return _found(root, root / explicit, None, VIA_RENAMED, f"file {relative.as_posix()} -> {explicit}")
     folder = relative.parent.as_posix()
     folders = [root / f for f in table.folders.get(folder, (folder,)) if (root / f).is_dir()]
-    stem, used = table.rewrite_stem(relative.stem)
+    stem, used = table.rewrite_stem(relative.stem, relative.parent.name)
     for directory in folders:
         path = directory / (stem + relative.suffix)
         if path.is_file():

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from zoogen.meta.configs import mmdet3_spelling
+from zoogen.meta.configs import resolve_config as find_config
 from zoogen.meta.schema import Model
 from zoogen.records import (
     CheckpointInfo,
@@ -177,61 +179,23 @@ def default_configs_root() -> Path | None:
     return None
 
 
-def mmdet3_spelling(relative: Path) -> Path:
-    """The MMDetection 3 name of a 2.x config: the method part (the folder's words) joined with ``-``.
-
-    ``faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py`` -> ``faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py``.
-    """
-    method = relative.parent.name
-    name = relative.name
-    if method and "_" in method and name.startswith(method + "_"):
-        name = method.replace("_", "-") + name[len(method) :]
-    return relative.with_name(name)
-
-
-def _fold_name(name: str) -> str:
-    return name.replace("-", "_").lower()
-
-
 def resolve_config(config: str | None, configs_root: Path | None) -> tuple[Path, str]:
     """The config file of a metafile's ``Config`` and how to name it in the record.
 
-    Tried in order: the path as written (absolute, or under ``configs_root`` with or without its leading
-    ``configs/``, so the root may be mmdet's ``configs`` folder or the folder holding it); the mmdet-3
-    spelling (`mmdet3_spelling`); a file of the same folder, then of any folder, whose name differs only
-    in ``-`` for ``_`` (mmdet 3 also renamed ``r50_caffe`` to ``r50-caffe``).
+    Resolved by `zoogen.meta.configs.resolve_config` (the path as written, then MMDetection 3's renames
+    of 2.x configs from its table), exactly as ``zoogen check --configs-root`` does.
     """
     if not config:
         raise StepError("resolve", "the metafile gives no Config for this model")
-    written = Path(config)
-    if written.is_absolute():
-        if written.is_file():
-            return written, str(written)
-        raise StepError("resolve", f"config file {written} does not exist")
-    if configs_root is None:
+    if configs_root is None and not Path(config).is_absolute():
         raise StepError("resolve", "no configs folder: install mmdet or pass --configs-root")
-    if not configs_root.is_dir():
+    if configs_root is not None and not configs_root.is_dir():
         raise StepError("resolve", f"configs folder {configs_root} does not exist")
-    relative = Path(*written.parts[1:]) if written.parts[:1] == ("configs",) else written
-    candidates = list(dict.fromkeys([written, relative, mmdet3_spelling(written), mmdet3_spelling(relative)]))
-    for candidate in candidates:
-        if (configs_root / candidate).is_file():
-            return configs_root / candidate, _config_name(configs_root, configs_root / candidate)
-    wanted = _fold_name(relative.name)
-    folders = [configs_root / c.parent for c in (written, relative) if (configs_root / c.parent).is_dir()]
-    pools = [sorted(p for f in folders for p in f.glob("*.py")), sorted(configs_root.rglob("*.py"))]
-    for pool in pools:
-        for path in pool:
-            if _fold_name(path.name) == wanted:
-                return path, _config_name(configs_root, path)
-    tried = ", ".join(c.as_posix() for c in candidates)
-    raise StepError("resolve", f"config {config} not found under {configs_root} (tried {tried})")
-
-
-def _config_name(configs_root: Path, path: Path) -> str:
-    """``configs/<folder>/<file>.py``: the config as the metafiles of MMDetection name it."""
-    relative = path.relative_to(configs_root).as_posix()
-    return relative if relative.startswith("configs/") else f"configs/{relative}"
+    resolved = find_config(configs_root, config)
+    if resolved is None:
+        raise StepError("resolve", f"config {config} not found under {configs_root} "
+                                   "(as written, nor by the 2.x -> 3.x renames of config_renames.yml)")
+    return resolved.path, resolved.name
 
 
 @dataclass(frozen=True)
