@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 import collections
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,8 +17,10 @@ import torch
 from zoogen.verify.checkpoint import (
     CheckpointError,
     CheckpointRefused,
+    declared_storage_bytes,
     load_checkpoint,
     safe_checkpoint_globals,
+    storage_limit,
 )
 
 
@@ -215,3 +219,64 @@ def test_mmengine_training_checkpoint_needs_trust_but_its_published_form_loads(t
     checkpoint = load_checkpoint(published)
     assert checkpoint["meta"]["dataset_meta"]["classes"] == ("a",)
     assert set(checkpoint["state_dict"]) == {"weight", "bias"}
+
+
+# --- declared storage: zip bombs, and files that are no checkpoint ----------------------------------------
+
+def _zip_bomb(path: Path) -> Path:
+    """A real 1 MiB torch.save file whose pickle declares 2**31-1 floats (8 GiB) for its one tensor."""
+    import struct
+
+    honest = path.with_name("honest.pth")
+    torch.save({"state_dict": {"w": torch.zeros(262144)}}, honest)
+    with zipfile.ZipFile(honest) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bomb:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("data.pkl"):
+                data = data.replace(b"J" + struct.pack("<i", 262144), b"J" + struct.pack("<i", 2**31 - 1))
+            bomb.writestr(info, data)
+    return path
+
+
+def test_zip_bomb_is_refused_quickly_without_allocating(tmp_path: Path) -> None:
+    bomb = _zip_bomb(tmp_path / "bomb.pth")
+    assert 1 << 20 <= bomb.stat().st_size < 2 << 20
+    assert declared_storage_bytes(bomb) == (2**31 - 1) * 4
+    script = (
+        "import resource, sys\n"
+        "from zoogen.verify.checkpoint import CheckpointTooLarge, load_checkpoint\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    load_checkpoint(sys.argv[1])\n"
+        "except CheckpointTooLarge as exc:\n"
+        "    print('refused', exc)\n"
+        "print('grew_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(bomb)], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert "refused" in done.stdout and "8,192 MiB" in done.stdout, done.stdout
+    grew = int(done.stdout.split("grew_kb")[1])
+    assert grew < 200 * 1024, f"loading the bomb grew the process by {grew} kB"
+
+
+def test_honest_checkpoints_declare_no_more_than_their_size(tmp_path: Path) -> None:
+    state = {"w": torch.randn(1000, 10), "b": torch.zeros(10, dtype=torch.float64)}
+    view = torch.arange(100)[10:20]  # a view: its whole storage is saved
+    for legacy in (False, True):
+        path = tmp_path / f"ckpt-{legacy}.pth"
+        torch.save({"meta": {}, "state_dict": {**state, "v": view}}, path,
+                   _use_new_zipfile_serialization=not legacy)
+        declared = declared_storage_bytes(path)
+        assert 40000 + 80 + 800 <= declared <= path.stat().st_size
+        assert storage_limit(path.stat().st_size) >= declared
+        loaded = load_checkpoint(path)
+        assert torch.equal(loaded["state_dict"]["w"], state["w"])
+
+
+def test_html_page_is_not_a_checkpoint_and_trust_is_not_suggested(tmp_path: Path) -> None:
+    page = tmp_path / "latest.pth"
+    page.write_bytes(b"<!DOCTYPE html><html><body>Sign in</body></html>")
+    with pytest.raises(CheckpointError, match="not a checkpoint") as info:
+        load_checkpoint(page)
+    assert not isinstance(info.value, CheckpointRefused)
+    assert "--trust-checkpoints" not in str(info.value)
