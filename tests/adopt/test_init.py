@@ -1,0 +1,137 @@
+"""``zoogen init`` on copies of real zoos, then the two builds a maintainer runs: zoogen's and Read the Docs'."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from html_reader import has_cjk, read_page
+
+from zoogen.adopt import init_repository, parse_remote
+from zoogen.cli import cli
+from zoogen.errors import ZoogenError
+from zoogen.project import find_zoo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def repository(tmp_path: Path, zoo: Path, remote: str | None = "git@github.com:open-mmlab/mmdetection.git") -> Path:
+    """A git repository holding a copy of ``zoo`` (a folder with model-index.yml) at its root."""
+    repo = tmp_path / "repo"
+    shutil.copytree(zoo, repo, ignore=shutil.ignore_patterns("zoo.yml", "locales"))
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    if remote:
+        subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", remote], check=True)
+    return repo
+
+
+def run_init(repo: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["init", str(repo), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("url, host, path", [
+    ("git@github.com:open-mmlab/mmpose.git", "github.com", "open-mmlab/mmpose"),
+    ("https://github.com/open-mmlab/mmocr", "github.com", "open-mmlab/mmocr"),
+    ("https://gitee.com/paddlepaddle/PaddleDetection.git", "gitee.com", "paddlepaddle/PaddleDetection"),
+    ("ssh://git@gitlab.example.org/team/sub/zoo.git", "gitlab.example.org", "team/sub/zoo"),
+])
+def test_remote_urls_give_the_repository_address(url: str, host: str, path: str):
+    remote = parse_remote(url, "dev")
+    assert remote and (remote.host, remote.path) == (host, path)
+    assert remote.blob_url("docs") == f"https://{host}/{path}/blob/dev/docs/"
+
+
+def test_init_writes_what_a_repository_needs(tmp_path: Path):
+    repo = repository(tmp_path, ROOT / "examples" / "paddledetection",
+                      remote="https://github.com/PaddlePaddle/PaddleDetection.git")
+    output = run_init(repo, "--no-catalogs")
+    zoo = yaml.safe_load((repo / "zoo.yml").read_text())
+    assert zoo["title"] == "PaddleDetection Model Zoo"
+    assert zoo["config_base_url"] == "https://github.com/PaddlePaddle/PaddleDetection/blob/main/"
+    assert zoo["locale_dir"] == "docs/zoo/locales"
+    readthedocs = yaml.safe_load((repo / ".readthedocs.yaml").read_text())
+    assert readthedocs["sphinx"]["configuration"] == "docs/zoo/conf.py"
+    assert readthedocs["python"]["install"] == [{"requirements": "docs/zoo/requirements.txt"}]
+    assert "zoogen build --lang all" in output
+    assert find_zoo(repo / "docs" / "zoo") == repo  # the commands find the index from inside the repository
+
+
+def test_init_never_overwrites(tmp_path: Path):
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    (repo / "zoo.yml").write_text("title: Our own title\n")
+    (repo / ".readthedocs.yaml").write_text("version: 2\nsphinx: {configuration: docs/conf.py}\n")
+    output = run_init(repo, "--no-catalogs")
+    assert (repo / "zoo.yml").read_text() == "title: Our own title\n"
+    assert "docs/conf.py" in (repo / ".readthedocs.yaml").read_text()
+    beside = yaml.safe_load((repo / "docs" / "zoo" / ".readthedocs.yaml").read_text())
+    assert beside["sphinx"]["configuration"] == "docs/zoo/conf.py"
+    assert "Path for .readthedocs.yaml" in output
+    conf = (repo / "docs" / "zoo" / "conf.py").read_text()
+    again = run_init(repo, "--no-catalogs")
+    assert "wrote" not in again and again.count("kept") >= 5
+    assert (repo / "docs" / "zoo" / "conf.py").read_text() == conf
+
+
+def test_init_refuses_a_folder_without_an_index_or_with_errors(tmp_path: Path):
+    with pytest.raises(ZoogenError, match="no model-index.yml"):
+        init_repository(tmp_path)
+    (tmp_path / "model-index.yml").write_text("Import: [a/metafile.yml]\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "metafile.yml").write_text("Models:\n  - Name: [unclosed\n")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "zoo.yml").exists()
+
+
+def test_commands_without_a_zoo_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ZOOGEN_ZOO", raising=False)
+    (tmp_path / ".git").mkdir()
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 2 and "no model-index.yml found" in result.output
+
+
+def readthedocs_build(conf_dir: Path, language: str, output: Path) -> subprocess.CompletedProcess[str]:
+    """The command Read the Docs runs for a Sphinx project, in the folder of its conf.py."""
+    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_LANGUAGE": language,
+           "READTHEDOCS_VERSION": "latest", "READTHEDOCS_OUTPUT": str(output)}
+    env.pop("ZOOGEN_ZOO", None)
+    command = [sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-b", "html", "-d", "_build/doctrees",
+               "-D", f"language={language}", ".", str(output / "html")]
+    return subprocess.run(command, cwd=conf_dir, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("zoo", ["corpus", "examples/mmdet_v1_rpn"])
+def test_adopted_repository_builds_both_languages_both_ways(tmp_path: Path, zoo: str, request):
+    source = request.getfixturevalue("corpus") if zoo == "corpus" else ROOT / zoo
+    repo = repository(tmp_path, source)
+    run_init(repo)
+    assert (repo / "docs" / "zoo" / "locales" / "zh_CN" / "LC_MESSAGES" / "index.po").is_file()
+    built = subprocess.run([sys.executable, "-m", "zoogen.cli", "build", "--lang", "all"], cwd=repo,
+                           capture_output=True, text=True, env={k: v for k, v in os.environ.items()
+                                                                if k != "ZOOGEN_ZOO"})
+    assert built.returncode == 0, built.stderr[-3000:]
+    for language in ("en", "zh_CN"):
+        index = read_page(repo / "build" / "html" / language / "index.html")
+        h1 = [text for tag, text in index.headings if tag == "h1"]
+        assert "Model Zoo" in h1[0] or has_cjk(h1[0])
+        output = tmp_path / f"rtd-{language}"
+        result = readthedocs_build(repo / "docs" / "zoo", language, output)
+        assert result.returncode == 0, result.stderr[-3000:]
+        methods = sorted((output / "html" / "methods").glob("*.html"))
+        assert methods, "no method pages on the Read the Docs build"
+        header = read_page(methods[0]).tables[0][0]  # column names come from the registry, in Chinese too
+        assert any(has_cjk(cell) for cell in header) == (language == "zh_CN"), header
+    status = subprocess.run(["git", "status", "--porcelain", "--", "docs/zoo"], cwd=repo, capture_output=True,
+                            text=True, check=True).stdout
+    generated = [line for line in status.splitlines() if line.endswith((".md", ".html", "/methods/"))]
+    assert not generated, f"generated pages are not ignored: {generated}"
