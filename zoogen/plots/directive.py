@@ -1,0 +1,133 @@
+"""The ``zoo-plots`` and ``zoo-exports`` Sphinx directives: plots and export links in the page's language.
+
+``zoo-plots`` without an argument draws the overview's plots (every model); with a method id, that method's.
+It draws nothing when no task and dataset has three comparable points. The SVG and caption are one raw HTML
+node, so no plot text enters a page's gettext catalog; the words come from `zoogen.plots.words`.
+"""
+
+from __future__ import annotations
+
+import gettext
+import html
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from zoogen.errors import ZoogenError
+from zoogen.plots.anchors import row_anchor
+from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
+from zoogen.plots.source import ZooData, zoo_data
+from zoogen.plots.svg import render_figure
+from zoogen.plots.words import Words
+
+WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
+
+METHODS_DIR = "methods"
+EXPORTS_DIR = "exports"
+
+
+@cache
+def _catalog(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettext.NullTranslations:
+    """The zoo's shared words catalog (``zoogen.po``), which may override the plot words."""
+    translations: gettext.NullTranslations = gettext.NullTranslations()
+    for directory in reversed(locale_dirs):
+        found = gettext.translation(WORDS_DOMAIN, localedir=Path(srcdir, directory), languages=[language],
+                                    fallback=True)
+        found.add_fallback(translations)
+        translations = found
+    return translations
+
+
+def _words(directive: SphinxDirective) -> Words:
+    config = directive.config
+    language = config.language or "en"
+    return Words(language, _catalog(tuple(config.locale_dirs), language, str(directive.env.srcdir)))
+
+
+def _zoo(directive: SphinxDirective) -> ZooData:
+    config = directive.config
+    confdir = Path(directive.env.app.confdir)
+    results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
+    try:
+        return zoo_data((confdir / config.zoogen_zoo).resolve(), results, config.zoogen_strict)
+    except ZoogenError as error:
+        raise directive.error(f"zoogen: {error}") from None
+
+
+def _pages_root(directive: SphinxDirective) -> str:
+    pages_dir = (getattr(directive.config, "zoogen_pages_dir", "") or "").strip("/")
+    return f"{pages_dir}/" if pages_dir else ""
+
+
+class ZooPlots(SphinxDirective):
+    """``zoo-plots [METHOD]``: the accuracy/speed plots of the zoo, or of one method page."""
+
+    optional_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        zoo, records = _zoo(self)
+        plots = method_plots(zoo, self.arguments[0], records) if self.arguments else overview_plots(zoo, records)
+        if not plots:
+            return []
+        words = _words(self)
+        builder = self.env.app.builder
+        root = _pages_root(self)
+        docname = self.env.docname
+
+        def link_for(plot: Plot) -> Any:
+            def link(point: PlotPoint) -> str:
+                target = f"{root}{METHODS_DIR}/{point.method}"
+                uri = builder.get_relative_uri(docname, target) if target != docname else ""
+                return f"{uri}#{row_anchor(point.model, plot.dataset)}"
+            return link
+
+        figures = "".join(render_figure(plot, words, link_for(plot)) for plot in plots)
+        return [nodes.raw("", f'<div class="zoo-plots">\n{figures}</div>\n', format="html")]
+
+
+class ZooExports(SphinxDirective):
+    """``zoo-exports``: links to the language-neutral exports published beside the site's languages."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        base = self.config.zoogen_exports_url
+        if base is None or (base == "" and _pages_root(self)):  # not published beside this site
+            return []
+        zoo, _ = _zoo(self)
+        if base == "":  # zoogen build: <out>/<language>/<page>.html beside <out>/exports/
+            base = "../" * (self.env.docname.count("/") + 1) + f"{EXPORTS_DIR}/"
+        from zoogen.export.files import csv_name, task_datasets
+
+        words = _words(self)
+
+        def a(href: str, text: str) -> str:
+            return f'<a class="reference external" href="{html.escape(base + href)}">{html.escape(text)}</a>'
+
+        csvs = ", ".join(a(csv_name(task, dataset), f"{task} / {dataset}") for task, dataset in task_datasets(zoo))
+        def say(english: str) -> str:
+            return html.escape(words(english))
+
+        items = [
+            f"{a('models.json', 'models.json')}: {say('all models with every result, published and re-measured')}"
+            f" ({a('models.schema.json', words('its JSON Schema'))})",
+            f"{say('one CSV per task and dataset')}: {csvs}",
+            f"{a('index.html', 'model-index/')}: {say('Hugging Face model-card metadata per model')}",
+        ]
+        body = "".join(f"<li>{item}</li>" for item in items)
+        text = (f'<div class="zoo-exports"><p><strong>{html.escape(words("Data of this zoo"))}</strong> '
+                f'({a("index.html", words("all files"))})</p><ul>{body}</ul></div>\n')
+        return [nodes.raw("", text, format="html")]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # "" = beside the languages (zoogen build); None = no exports published with this site
+    app.add_config_value("zoogen_exports_url", "", "env", (str, type(None)))
+    app.add_directive("zoo-plots", ZooPlots)
+    app.add_directive("zoo-exports", ZooExports)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

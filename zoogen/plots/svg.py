@@ -1,0 +1,161 @@
+"""A plot as inline SVG with real text: matplotlib's SVG backend, one ``<a>`` with a ``<title>`` per point.
+
+Text stays text (``svg.fonttype: none``) with a font stack that has common CJK fonts, so the Chinese site
+shows Chinese labels without embedded glyphs. The SVG is built without any script and needs nothing online.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from itertools import cycle
+
+from zoogen.plots.data import MEASURED, Plot, PlotPoint
+from zoogen.plots.words import Words
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+FONT_FAMILY = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "DejaVu Sans",
+               "sans-serif"]
+MARKERS = {"passed": "D", "drift": "X", None: "o"}
+# Colour-blind-friendly qualitative colours (Okabe-Ito, then Tableau 10 and the rest of tab20).
+COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+           "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d"]
+
+LinkFor = Callable[[PlotPoint], str]
+
+
+def _number(value: float) -> str:
+    return str(round(value, 2))
+
+
+def point_title(point: Plot | None, p: PlotPoint, words: Words, metric_name: str) -> str:
+    """The tooltip of a point: model, method, accuracy, speed (and re-measured accuracy)."""
+    lines = [p.model, p.method_title, f"{metric_name}: {_number(p.accuracy)}",
+             f"{_number(p.fps)} fps ({_number(p.ms_per_image)} ms/img)"]
+    if p.resolution:
+        lines[-1] += f", {p.resolution[0]}x{p.resolution[1]}"
+    if p.verdict:
+        measured = f" {_number(p.measured_accuracy)}" if p.measured_accuracy is not None else ""
+        lines.append(f"{words('verified' if p.verdict == 'passed' else 'drift')}{measured}")
+    return "\n".join(lines)
+
+
+def caption(plot: Plot, words: Words) -> tuple[str, str]:
+    """The title and the caption text of a plot (plain text, not escaped)."""
+    metric = words.term("metrics", plot.metric)
+    title = words("{metric} against inference speed: {task} on {dataset}", metric=metric,
+                  task=words.term("tasks", plot.task), dataset=words.term("datasets", plot.dataset))
+    facts = [plot.backend or "", words("batch size {n}", n=plot.batch_size) if plot.batch_size else "",
+             plot.precision or "", *plot.versions]
+    if plot.dates:
+        facts.append(plot.dates[0] if len(plot.dates) == 1 else f"{min(plot.dates)} – {max(plot.dates)}")
+    facts.append(words("{n} models", n=len(plot.points)))
+    separator = "，" if words.chinese else ", "
+    protocol = separator.join(f for f in facts if f)
+    speeds = ("Speeds re-measured by zoogen verify on {hardware} ({protocol})." if plot.source == MEASURED
+              else "Published speeds, measured on {hardware} ({protocol}).")
+    how = words("{metric} as published; a diamond marks a value zoogen re-measured within tolerance, a cross one "
+                "that drifted. The dashed line is the Pareto front. Hover over a point for its model; click it "
+                "for its row.", metric=metric)
+    sep = "" if words.chinese else " "
+    return title, words(speeds, hardware=plot.hardware, protocol=protocol) + sep + how
+
+
+def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
+    """The plot as an ``<svg>`` element (no XML declaration), ready to inline in HTML."""
+    import matplotlib
+
+    matplotlib.use("svg", force=False)
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    metric = words.term("metrics", plot.metric)
+    methods = list(dict.fromkeys(p.method_title for p in plot.points))
+    colours = dict(zip(methods, cycle(COLOURS), strict=False))
+    legend_rows = -(-len(methods) // 3) if len(methods) > 1 else 0
+    settings = {"svg.fonttype": "none", "font.family": FONT_FAMILY, "font.size": 9,
+                "svg.hashsalt": plot.id, "axes.spines.top": False, "axes.spines.right": False}
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # fonts of the stack not installed
+    with matplotlib.rc_context(settings), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from")  # CJK metrics on a font-less host
+        figure = Figure(figsize=(8, 4.6 + 0.19 * legend_rows))
+        axes = figure.add_subplot()
+        for index, point in enumerate(plot.points):
+            marker = MARKERS.get(point.verdict, "o")
+            dots = axes.scatter([point.fps], [point.accuracy], s=36 if marker == "o" else 48, marker=marker,
+                                color=colours[point.method_title], edgecolors="#222222", linewidths=0.5,
+                                zorder=3)
+            dots.set_gid(f"{plot.id}-point-{index}")
+            dots.set_urls([link_for(point)])
+        front = plot.front
+        front_line = axes.plot([p.fps for p in front], [p.accuracy for p in front], linestyle="--", color="#555555",
+                               linewidth=1, zorder=2, label=words("Pareto front"))
+        front_line[0].set_gid(f"{plot.id}-front")
+        fps = [p.fps for p in plot.points]
+        if max(fps) / min(fps) > 8:
+            axes.set_xscale("log")
+            from matplotlib.ticker import LogLocator, ScalarFormatter
+
+            axes.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            axes.xaxis.set_major_formatter(ScalarFormatter())
+        axes.set_xlabel(f"{words.speed_label()} · {plot.hardware}")
+        axes.set_ylabel(metric)
+        axes.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
+        handles = [Line2D([], [], linestyle="--", color="#555555", label=words("Pareto front"))]
+        handles += [Line2D([], [], marker=MARKERS[v], linestyle="", color="#888888", markeredgecolor="#222222",
+                           label=words(label)) for v, label in (("passed", "verified"), ("drift", "drift"))
+                    if any(p.verdict == v for p in plot.points)]
+        axes.legend(handles=handles, loc="lower right", frameon=True, fontsize=8)
+        if legend_rows:
+            method_handles = [Line2D([], [], marker="o", linestyle="", color=colours[m], markeredgecolor="#222222",
+                                     label=m) for m in methods]
+            figure.legend(handles=method_handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
+            figure.subplots_adjust(bottom=(0.6 + 0.19 * legend_rows) / (4.6 + 0.19 * legend_rows) + 0.04,
+                                   top=0.97, left=0.08, right=0.98)
+        else:
+            figure.subplots_adjust(bottom=0.12, top=0.97, left=0.08, right=0.98)
+        buffer = io.StringIO()
+        FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    return _annotate(buffer.getvalue(), plot, words, metric)
+
+
+def _annotate(svg_text: str, plot: Plot, words: Words, metric: str) -> str:
+    """Add a ``<title>`` to each point's link, drop ``target=_blank``, label the whole figure."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    root = ET.fromstring(svg_text)
+    for metadata in root.findall(f"{{{SVG_NS}}}metadata"):
+        root.remove(metadata)
+    title, _ = caption(plot, words)
+    root.set("role", "img")
+    root.set("aria-label", title)
+    root.set("class", "zoo-plot-svg")
+    root.set("width", "100%")
+    root.attrib.pop("height", None)
+    groups = {g.get("id"): g for g in root.iter(f"{{{SVG_NS}}}g")}
+    for index, point in enumerate(plot.points):
+        group = groups.get(f"{plot.id}-point-{index}")
+        if group is None:
+            continue
+        group.set("class", "zoo-plot-point")
+        for link in group.iter(f"{{{SVG_NS}}}a"):
+            link.attrib.pop("target", None)
+            link.set("href", link.get(f"{{{XLINK_NS}}}href", ""))
+            tooltip = ET.Element(f"{{{SVG_NS}}}title")
+            tooltip.text = point_title(plot, point, words, metric)
+            link.insert(0, tooltip)
+    return ET.tostring(root, encoding="unicode")
+
+
+def render_figure(plot: Plot, words: Words, link_for: LinkFor) -> str:
+    """An HTML ``<figure>``: the inline SVG and a caption with the hardware and protocol."""
+    title, text = caption(plot, words)
+    return (f'<figure class="zoo-plot" id="{html.escape(plot.id)}">\n{render_svg(plot, words, link_for)}\n'
+            f"<figcaption><strong>{html.escape(title)}</strong> {html.escape(text)}</figcaption>\n</figure>\n")
