@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 import subprocess
 import sys
@@ -26,17 +25,6 @@ from zoogen.render import render_pages
 ROOT = Path(__file__).resolve().parents[2]
 ZOO = ROOT / "zoo_meta"
 RENAMES = Path(__file__).with_name("renames_2x_to_3x.tsv")
-
-
-@pytest.fixture(scope="module")
-def configs() -> Path:
-    """``<mmdet>/.mim/configs`` of the installed mmdet (found without importing it)."""
-    spec = importlib.util.find_spec("mmdet")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("mmdet is not installed")
-    root = Path(next(iter(spec.submodule_search_locations))) / ".mim" / "configs"
-    assert root.is_dir(), f"mmdet is installed without its configs: {root}"
-    return root
 
 
 def test_bundled_zoo_passes_strict_check_against_installed_configs(configs: Path) -> None:
