@@ -53,8 +53,9 @@ def test_duplicate_names_across_files(make_zoo, good):
     zoo = make_zoo({"a/metafile.yml": good, "b/metafile.yml": good})
     loaded = load_zoo(zoo)
     assert len(loaded.zoo.models) == 1
-    [warning] = loaded.warnings
-    assert "duplicate model name" in warning.message and warning.location.file.parts[-2] == "b"
+    twice, duplicate = loaded.warnings
+    assert "collection 'Faster R-CNN' is defined twice" in twice.message
+    assert "duplicate model name" in duplicate.message and duplicate.location.file.parts[-2] == "b"
     assert_clean_failure(run_check(str(zoo), "--strict"), "b/metafile.yml:13", "Name:")
 
 

@@ -13,9 +13,12 @@ from zoogen.errors import Diagnostic, Diagnostics, Location
 from zoogen.meta.configs import resolve_config
 from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
 from zoogen.meta.metafile import MetafileReader
+from zoogen.meta.names import method_id as method_id_of
+from zoogen.meta.names import unsafe_file_name, unsafe_relative_path
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Collection, Method, Model, Zoo
-from zoogen.meta.yaml_source import YamlSyntaxError, load_yaml
+from zoogen.meta.unknown import UnknownNames
+from zoogen.meta.yaml_source import YamlError, load_yaml
 from zoogen.meta.zooinfo import load_zoo_info
 
 INDEX_FILE = "model-index.yml"
@@ -43,20 +46,22 @@ def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | Non
     path = Path(path)
     index = path / INDEX_FILE if path.is_dir() else path
     diags = Diagnostics(strict=strict)
-    registry = load_registry()
     root = index.parent
-    info = load_zoo_info(root, registry, diags)
+    info = load_zoo_info(root, load_registry(), diags)
+    registry = load_registry().extended(info.registry_overrides)
+    unknown = UnknownNames()
     methods = []
     for metafile in _imports(index, diags):
-        method = _read_method(metafile, registry, diags)
+        method = _read_method(metafile, root, registry, diags, unknown)
         if method:
             methods.append(method)
+    unknown.report(diags)
     methods = _order(methods, info.method_order, index, diags)
     for method in methods:
         method.title = info.method_titles.get(method.id, method.title)
         method.description = info.method_descriptions.get(method.id)
     _check_zoo(methods, diags, configs_root)
-    return LoadedZoo(Zoo(root=root, index=index, info=info, methods=methods), diags.items)
+    return LoadedZoo(Zoo(root=root, index=index, info=info, methods=methods, registry=registry), diags.items)
 
 
 def _imports(index: Path, diags: Diagnostics) -> list[Path]:
@@ -65,7 +70,7 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
         return []
     try:
         doc = load_yaml(index)
-    except YamlSyntaxError as exc:
+    except YamlError as exc:
         diags.error(str(exc), exc.location)
         return []
     if not isinstance(doc.data, dict):
@@ -81,41 +86,50 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
     if not isinstance(patterns, list):
         diags.error("Import should be a list of paths", doc.at(import_key), "Import")
         return []
+    root = index.parent.resolve()
     files: list[Path] = []
+    seen: set[Path] = set()
     for position, pattern in enumerate(patterns):
         where = doc.at(import_key, position)
-        if not isinstance(pattern, str):
+        if not isinstance(pattern, str) or not pattern.strip():
             diags.error("an Import entry should be a path", where, "Import")
             continue
-        matches = sorted(glob.glob(str(index.parent / pattern), recursive=True))
+        outside = unsafe_relative_path(pattern)
+        if outside:
+            diags.warn(f"Import entry {pattern!r} {outside}: it leaves the index's folder", where, "Import")
+        matches = sorted(glob.glob(pattern, root_dir=index.parent, recursive=True))
         if not matches:
             diags.warn(f"imported file not found: {pattern}", where, "Import")
         for match in matches:
-            file = Path(match)
-            if file not in files:
+            file = index.parent / match
+            if not file.is_file():
+                continue
+            resolved = file.resolve()
+            if not outside and not resolved.is_relative_to(root):
+                diags.warn(f"Import entry {pattern!r} leads to {match} outside the index's folder (a link)",
+                           where, "Import")
+            if resolved not in seen:  # a file matched by two globs is read once
+                seen.add(resolved)
                 files.append(file)
     return files
 
 
-def _method_id(metafile: Path) -> str:
-    """``faster_rcnn/metafile.yml`` -> ``faster_rcnn``; another file name in the folder is kept apart."""
-    folder = metafile.parent.name
-    return folder if metafile.name in ("metafile.yml", "metafile.yaml") else f"{folder}-{metafile.stem}"
-
-
-def _read_method(metafile: Path, registry: Registry, diags: Diagnostics) -> Method | None:
+def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnostics,
+                 unknown: UnknownNames) -> Method | None:
     try:
         doc = load_yaml(metafile)
-    except YamlSyntaxError as exc:
+    except YamlError as exc:
         diags.error(str(exc), exc.location)
         return None
-    except OSError as exc:
-        diags.error(f"cannot read: {exc.strerror}", Location(metafile, 1))
+    identifier = method_id_of(metafile, root)
+    try:
+        collections, models = MetafileReader(doc, identifier, registry, diags, unknown).read()
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not end the run without naming the file
+        diags.error(f"zoogen could not read this metafile ({type(exc).__name__}: {exc}); please report it",
+                    Location(metafile, 1))
         return None
-    method_id = _method_id(metafile)
-    collections, models = MetafileReader(doc, method_id, registry, diags).read()
-    title = collections[0].name if collections else method_id
-    method = Method(id=method_id, title=title, description=None, metafile=metafile, collections=collections)
+    title = collections[0].name if collections else identifier.rsplit("/", 1)[-1]
+    method = Method(id=identifier, title=title, description=None, metafile=metafile, collections=collections)
     method.models = [_inherit(model, collections) for model in models]
     return method
 
@@ -147,8 +161,14 @@ def _order(methods: list[Method], order: list[str], index: Path, diags: Diagnost
 
 
 def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | None) -> None:
-    """Checks that need the whole zoo: collections, duplicate names, config files."""
-    collections = {c.name for method in methods for c in method.collections}
+    """Checks that need the whole zoo: collections, model names, config files."""
+    collections: dict[str, Collection] = {}
+    for method in methods:
+        for collection in method.collections:
+            first = collections.setdefault(collection.name, collection)
+            if first is not collection:
+                diags.warn(f"collection {collection.name!r} is defined twice (first at {first.location})",
+                           collection.location, "Collections")
     seen: dict[str, Model] = {}
     for method in methods:
         kept = []
@@ -162,6 +182,10 @@ def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | N
                            model.where("Name"), "Name")
                 continue
             seen[model.name] = model
+            unsafe = unsafe_file_name(model.name)
+            if unsafe:
+                diags.warn(f"model name {model.name[:80]!r} {unsafe}; a model name must be a safe file name "
+                            "(its verification record is stored under it)", model.where("Name"), "Name")
             if configs_root is not None and model.config and not _config_exists(configs_root, model.config):
                 diags.warn(f"config not found under {configs_root}: {model.config}", model.where("Config"),
                            "Config")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ from zoogen.meta.keys import (
     canonical_keys,
     original_key,
 )
+from zoogen.meta.metadata_schema import validate_field
+from zoogen.meta.names import unsafe_relative_path
 from zoogen.meta.registry import Registry
 from zoogen.meta.schema import Collection, Model, Paper, Result
+from zoogen.meta.unknown import UnknownNames
 from zoogen.meta.yaml_source import YamlDocument
 
 SPEED_KEYS = ("inference time (ms/im)", "inference time (s/im)")
@@ -29,11 +33,13 @@ LIST_METADATA = ("Training Techniques", "Architecture")
 class MetafileReader:
     """Reads one parsed metafile; problems go to ``diags`` with their lines."""
 
-    def __init__(self, doc: YamlDocument, method: str, registry: Registry, diags: Diagnostics) -> None:
+    def __init__(self, doc: YamlDocument, method: str, registry: Registry, diags: Diagnostics,
+                 unknown: UnknownNames | None = None) -> None:
         self.doc = doc
         self.method = method
         self.registry = registry
         self.diags = diags
+        self.unknown = unknown if unknown is not None else UnknownNames()
 
     def read(self) -> tuple[list[Collection], list[Model]]:
         data = self.doc.data
@@ -108,6 +114,10 @@ class MetafileReader:
         if isinstance(raw, dict):
             fields, _ = canonical_keys(raw, CODE_KEYS)
             raw = fields.get("URL")
+        elif isinstance(raw, int | float) or (isinstance(raw, str) and normalise.is_version(raw)):
+            self.diags.warn(f"Code is a bare version ({raw!r}), expected a URL or {{URL, Version}}; ignored",
+                            where, "Code")
+            return None
         return normalise.optional_url(raw, where, "Code", self.diags)
 
     def _metadata(self, raw: Any, path: tuple[Any, ...]) -> dict[str, Any]:
@@ -118,6 +128,13 @@ class MetafileReader:
             self.diags.warn(f"Metadata should be a mapping, got {type(raw).__name__}; ignored", where, "Metadata")
             return {}
         metadata = dict(raw)
+        for key in list(metadata):
+            value, problem = validate_field(key, metadata[key])
+            if problem:
+                self.diags.warn(f"{problem}; dropped", self.doc.at(*path, key), f"Metadata.{key}")
+                del metadata[key]
+            else:
+                metadata[key] = value
         for key in LIST_METADATA:
             if key in metadata:
                 metadata[key] = normalise.string_list(metadata[key], self.doc.at(*path, key), key, self.diags)
@@ -153,6 +170,11 @@ class MetafileReader:
                 self.diags.warn(f"unknown model key {key!r}; ignored", at(key), key)
 
         config = normalise.config_path(fields.get("Config"), at("Config"), self.diags)
+        outside = unsafe_relative_path(config) if config else None
+        if config and outside:
+            self.diags.warn(f"Config {config[:80]!r} {outside}; a Config is a path inside the repository "
+                            "(configs/<method>/<name>.py); dropped", at("Config"), "Config")
+            config = None
         name = fields.get("Name")
         if name is not None and not isinstance(name, str):
             self.diags.warn(f"Name should be a string, got {type(name).__name__}", at("Name"), "Name")
@@ -237,10 +259,18 @@ class MetafileReader:
         if not task or not dataset:
             self.diags.warn("a result needs Task and Dataset; ignored", where, "Results")
             return None
-        task = self.registry.canonical("tasks", task) or task
+        known_task = self.registry.canonical("tasks", task)
+        if known_task is None:
+            self.unknown.note("task", task, self.doc.at(*path, original_key(raw, "Task")), "Task")
+        task = known_task or task
         dataset = self.registry.canonical("datasets", dataset) or dataset
         metrics_key = original_key(raw, "Metrics")
         raw_metrics = fields.get("Metrics")
+        if raw_metrics is None or raw_metrics == {} or raw_metrics == []:
+            state = "missing" if "Metrics" not in fields else "empty"
+            self.diags.warn(f"Metrics is {state}: a result needs at least one metric; result ignored",
+                            self.doc.at(*path, metrics_key), "Metrics")
+            return None
         if not isinstance(raw_metrics, dict):
             self.diags.warn(f"Metrics should be a mapping of metric to value, got {type(raw_metrics).__name__}"
                             "; result ignored", self.doc.at(*path, metrics_key), "Metrics")
@@ -248,16 +278,36 @@ class MetafileReader:
         metrics: dict[str, float | str] = {}
         for name, value in raw_metrics.items():
             metric_where = self.doc.at(*path, metrics_key, name)
-            canonical = self.registry.canonical("metrics", str(name)) or str(name)
-            numeric = normalise.number(value)
-            if numeric is None:
-                if isinstance(value, str) and value.strip():
-                    metrics[canonical] = value.strip()
-                else:
-                    self.diags.warn(f"metric {name!r} has no value; ignored", metric_where, f"Metrics.{name}")
-                continue
-            metrics[canonical] = numeric
+            canonical = self.registry.resolve_metric(str(name), task, dataset)
+            if canonical is None:
+                self.unknown.note("metric", str(name), metric_where, f"Metrics.{name}")
+            canonical = canonical or str(name)
+            parsed = self._metric_value(value, canonical, metric_where, f"Metrics.{name}")
+            if parsed is not None:
+                metrics[canonical] = parsed
+        if not metrics:
+            return None
         return Result(task=task, dataset=dataset, metrics=metrics, location=where)
+
+    def _metric_value(self, value: Any, metric: str, where: Location, field: str) -> float | str | None:
+        """A metric's number; repaired text (``"39.3 (37.9)"`` -> 39.3) and kept text are warnings."""
+        numeric, rest = normalise.leading_number(value)
+        if numeric is None:
+            if isinstance(value, str) and value.strip():
+                self.diags.warn(f"expected a number, got {value.strip()[:60]!r}; shown as text", where, field)
+                return value.strip()
+            self.diags.warn(f"expected a number, got {'nothing' if value is None else repr(value)[:60]}; "
+                            "ignored", where, field)
+            return None
+        if rest:
+            self.diags.warn(f"metric value {str(value)[:60]!r} has extra text; read as {numeric:g}", where, field)
+        info = self.registry.metrics.get(metric)
+        problem = info.out_of_range(numeric) if info else (None if math.isfinite(numeric) else "is not finite")
+        if problem:
+            self.diags.warn(f"value {numeric:g} {problem}", where, field)
+            if not math.isfinite(numeric):
+                return None
+        return numeric
 
     def _move_box_ap(self, results: list[Result]) -> list[Result]:
         """``box AP`` filed under Instance Segmentation belongs to Object Detection on the same dataset."""

@@ -6,6 +6,7 @@ Values that cannot be repaired safely are dropped with a warning, never guessed.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 from urllib.parse import urlparse
@@ -13,6 +14,8 @@ from urllib.parse import urlparse
 from zoogen.errors import Diagnostics, Location
 from zoogen.meta.schema import SpeedRecord
 
+_LEADING_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*%?\s*(.*?)\s*$", re.DOTALL)
+_VERSION = re.compile(r"^\s*v?\d+(\.\d+){0,3}([a-z]+\d*)?\s*$", re.IGNORECASE)
 _RESOLUTION = re.compile(r"^\s*\(?\s*(\d+)\s*[,x×]\s*(\d+)\s*\)?\s*$")
 
 
@@ -96,6 +99,30 @@ def number(value: Any) -> float | None:
     return None
 
 
+def leading_number(value: Any) -> tuple[float | None, str]:
+    """A metric value: a number, or text that starts with one (``"39.3 (37.9)"`` -> ``(39.3, "(37.9)")``).
+
+    Non-finite numbers (``.inf``, ``nan``) are returned as they are, for the caller to reject.
+    """
+    if isinstance(value, bool):
+        return None, ""
+    if isinstance(value, int | float):
+        return float(value), ""
+    if isinstance(value, str):
+        exact = number(value)
+        if exact is not None:
+            return exact, ""
+        match = _LEADING_NUMBER.match(value)
+        if match:
+            return float(match.group(1)), match.group(2)
+    return None, ""
+
+
+def is_version(value: str) -> bool:
+    """``v2.0.0``, ``1.3``, ``v1.0rc1``: a version where a URL was expected."""
+    return bool(_VERSION.match(value))
+
+
 def resolution(value: Any) -> tuple[int, int] | None:
     if isinstance(value, list | tuple) and len(value) == 2:
         try:
@@ -120,7 +147,7 @@ def speed_records(metadata: dict[str, Any], where: Location, diags: Diagnostics)
         for item in items:
             if isinstance(item, dict):
                 value = number(item.get("value"))
-                if value is None or value <= 0:
+                if value is None or value <= 0 or not math.isfinite(value):
                     diags.warn(f"{key} has no positive value; dropped", where, key)
                     continue
                 batch = number(item.get("batch size"))
@@ -136,7 +163,7 @@ def speed_records(metadata: dict[str, Any], where: Location, diags: Diagnostics)
                 )
             else:
                 value = number(item)
-                if value is None or value <= 0:
+                if value is None or value <= 0 or not math.isfinite(value):
                     diags.warn(f"{key} is not a positive number: {item!r}; dropped", where, key)
                     continue
                 records.append(SpeedRecord(ms_per_image=value * scale))

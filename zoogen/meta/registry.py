@@ -1,8 +1,13 @@
-"""The registry (``zoogen/registry.yml``): tasks, datasets, metrics and table columns, in one place."""
+"""The registry (``zoogen/registry.yml``): tasks, datasets, metrics, units and table columns, in one place.
+
+A zoo extends or overrides it in its ``zoo.yml`` (``registry:``): see ``Registry.extended``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import math
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +17,7 @@ import yaml
 from zoogen.meta.keys import fold
 
 REGISTRY_FILE = Path(__file__).resolve().parent.parent / "registry.yml"
+ALIASED_KINDS = ("tasks", "datasets", "metrics")
 
 
 @dataclass(frozen=True)
@@ -24,15 +30,38 @@ class Term:
 
 
 @dataclass(frozen=True)
+class TaskInfo(Term):
+    primary: str | None = None  # the key of the task's headline metric
+
+
+@dataclass(frozen=True)
 class MetricInfo(Term):
     unit: str = "percent"
     higher_is_better: bool = True
     tolerance: float = 0.3
     evaluator: str | None = None
+    tasks: tuple[str, ...] = ()  # where this name means this metric (empty: anywhere)
+    datasets: tuple[str, ...] = ()
+    range: tuple[float | None, float | None] = (None, None)  # valid values, from the unit unless narrowed
 
     def from_evaluator(self, value: float) -> float:
         """MMDetection reports fractions; scale to this metric's unit."""
         return value * 100.0 if self.unit == "percent" else value
+
+    def out_of_range(self, value: float) -> str | None:
+        """Why ``value`` is not a valid value of this metric, or None."""
+        if not math.isfinite(value):
+            return "is not a finite number"
+        low, high = self.range
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"{_num(low)} to {_num(high)}" if low is not None and high is not None else (
+                f"at least {_num(low)}" if low is not None else f"at most {_num(high)}")
+            return f"is outside the valid range of {self.title} ({self.unit}: {span})"
+        return None
+
+
+def _num(value: float | None) -> str:
+    return f"{value:g}" if value is not None else "-"
 
 
 @dataclass(frozen=True)
@@ -43,21 +72,51 @@ class ColumnInfo(Term):
 
 @dataclass(frozen=True)
 class Registry:
-    tasks: dict[str, Term]
+    tasks: dict[str, TaskInfo]
     datasets: dict[str, Term]
     metrics: dict[str, MetricInfo]
     columns: dict[str, ColumnInfo]
     words: dict[str, Term]
     speed_tolerance_fraction: float
-    _aliases: dict[str, dict[str, str]]
+    _aliases: dict[str, dict[str, list[str]]]
+    _raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def canonical(self, kind: str, name: str) -> str | None:
-        """The registry's name for ``name`` of ``kind`` (tasks, datasets, metrics), or None if unknown."""
-        return self._aliases[kind].get(fold(name))
+        """The registry's name for ``name`` of ``kind`` (tasks, datasets, metrics), or None if unknown.
 
-    def metric(self, name: str) -> MetricInfo | None:
-        canonical = self.canonical("metrics", name)
-        return self.metrics.get(canonical) if canonical else None
+        For metrics this ignores the task: use ``resolve_metric`` where the task is known.
+        """
+        folded = fold(name)
+        if kind == "metrics" and name in self.metrics:
+            return name
+        keys = self._aliases[kind].get(folded) or []
+        if kind == "metrics":
+            unscoped = [key for key in keys if not self.metrics[key].tasks]
+            keys = unscoped or keys
+        return keys[0] if keys else None
+
+    def resolve_metric(self, name: str, task: str | None, dataset: str | None = None) -> str | None:
+        """The metric ``name`` means in a result of ``task`` on ``dataset`` (canonical names), or None."""
+        best: tuple[int, str] | None = None
+        for key in self._aliases["metrics"].get(fold(name)) or []:
+            info = self.metrics[key]
+            if info.tasks and task not in info.tasks:
+                continue
+            if info.datasets and dataset not in info.datasets:
+                continue
+            rank = (2 if info.tasks else 0) + (1 if info.datasets else 0)
+            if best is None or rank > best[0]:
+                best = (rank, key)
+        return best[1] if best else None
+
+    def metric(self, name: str, task: str | None = None, dataset: str | None = None) -> MetricInfo | None:
+        key = self.resolve_metric(name, task, dataset) if task else self.canonical("metrics", name)
+        return self.metrics.get(key) if key else None
+
+    def primary_metric(self, task: str) -> MetricInfo | None:
+        """The task's headline metric (box AP for detection, Top-1 for classification, ...)."""
+        info = self.tasks.get(task)
+        return self.metrics.get(info.primary) if info and info.primary else None
 
     def translations(self) -> dict[str, str]:
         """English display name -> Chinese, for seeding the gettext catalogs."""
@@ -68,30 +127,83 @@ class Registry:
                     pairs[term.title] = term.zh_CN
         return pairs
 
+    def extended(self, overrides: dict[str, Any]) -> Registry:
+        """This registry with a zoo's ``registry:`` block applied (new entries added, named fields replaced).
 
-def _terms(raw: dict[str, Any], kind: type[Term], aliases: dict[str, str]) -> dict[str, Any]:
+        An entry of the zoo wins over the registry's own where both use the same spelling.
+        """
+        if not any(overrides.get(kind) for kind in ALIASED_KINDS):
+            return self
+        raw = copy.deepcopy(self._raw)
+        for kind in ALIASED_KINDS:
+            section = raw.setdefault(kind, {})
+            added = {}
+            for name, spec in (overrides.get(kind) or {}).items():
+                spec = {key: value for key, value in (spec or {}).items() if value is not None}
+                if name in section:
+                    base = dict(section[name] or {})
+                    base.update(spec)
+                    section[name] = base
+                else:
+                    added[name] = spec
+            raw[kind] = {**added, **section}  # zoo-defined names first: they win alias look-ups
+        return build_registry(raw)
+
+
+def _terms(raw: dict[str, Any], kind: type[Term], aliases: dict[str, list[str]] | None,
+           units: dict[str, tuple[float | None, float | None]] | None = None) -> dict[str, Any]:
     terms: dict[str, Any] = {}
     for name, spec in (raw or {}).items():
+        name = str(name)
         spec = dict(spec or {})
-        title = spec.pop("title", name)
+        title = spec.pop("title", None) or name
         zh_cn = spec.pop("zh_CN", None)
-        for alias in [name, title or name, *spec.pop("aliases", [])]:
-            aliases.setdefault(fold(str(alias)), name)
+        names = [name, title, *(str(alias) for alias in spec.pop("aliases", None) or [])]
+        if aliases is not None:
+            for alias in dict.fromkeys(fold(alias) for alias in names):
+                keys = aliases.setdefault(alias, [])
+                if name not in keys:
+                    keys.append(name)
+        if kind is MetricInfo:
+            unit = spec.setdefault("unit", "percent")
+            spec["tasks"] = tuple(spec.get("tasks") or ())
+            spec["datasets"] = tuple(spec.get("datasets") or ())
+            bounds = spec.pop("range", None) or (units or {}).get(unit, (None, None))
+            spec["range"] = (bounds[0], bounds[1])
         terms[name] = kind(name=name, title=title, zh_CN=zh_cn, **spec)
     return terms
+
+
+def _canonical_scope(terms: dict[str, MetricInfo], tasks: dict[str, list[str]],
+                     datasets: dict[str, list[str]]) -> dict[str, MetricInfo]:
+    """Scopes may name tasks and datasets under any of their spellings."""
+    def names(values: tuple[str, ...], aliases: dict[str, list[str]]) -> tuple[str, ...]:
+        return tuple((aliases.get(fold(value)) or [value])[0] for value in values)
+
+    return {key: MetricInfo(**{**info.__dict__, "tasks": names(info.tasks, tasks),
+                               "datasets": names(info.datasets, datasets)})
+            for key, info in terms.items()}
+
+
+def build_registry(raw: dict[str, Any]) -> Registry:
+    aliases: dict[str, dict[str, list[str]]] = {kind: {} for kind in ALIASED_KINDS}
+    units = {name: tuple((spec or {}).get("range") or (None, None)) for name, spec in (raw.get("units") or {}).items()}
+    tasks = _terms(raw["tasks"], TaskInfo, aliases["tasks"])
+    datasets = _terms(raw["datasets"], Term, aliases["datasets"])
+    metrics = _terms(raw["metrics"], MetricInfo, aliases["metrics"], units)
+    return Registry(
+        tasks=tasks,
+        datasets=datasets,
+        metrics=_canonical_scope(metrics, aliases["tasks"], aliases["datasets"]),
+        columns=_terms(raw["columns"], ColumnInfo, None),
+        words=_terms(raw.get("words", {}), Term, None),
+        speed_tolerance_fraction=float((raw.get("speed") or {}).get("tolerance_fraction", 0.1)),
+        _aliases=aliases,
+        _raw=raw,
+    )
 
 
 @cache
 def load_registry(path: Path = REGISTRY_FILE) -> Registry:
     """Read the registry once per process."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    aliases: dict[str, dict[str, str]] = {kind: {} for kind in ("tasks", "datasets", "metrics")}
-    return Registry(
-        tasks=_terms(raw["tasks"], Term, aliases["tasks"]),
-        datasets=_terms(raw["datasets"], Term, aliases["datasets"]),
-        metrics=_terms(raw["metrics"], MetricInfo, aliases["metrics"]),
-        columns=_terms(raw["columns"], ColumnInfo, {}),
-        words=_terms(raw.get("words", {}), Term, {}),
-        speed_tolerance_fraction=float((raw.get("speed") or {}).get("tolerance_fraction", 0.1)),
-        _aliases=aliases,
-    )
+    return build_registry(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from zoogen.errors import Location
+from zoogen.meta.registry import Registry, load_registry
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,14 @@ class Section:
     sections: list[Section] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Mirror:
+    """Downloads whose URL starts with ``primary`` may be fetched from ``mirror`` + the rest of the URL."""
+
+    primary: str
+    mirror: str
+
+
 @dataclass
 class ZooInfo:
     """Zoo-level content from ``zoo.yml`` (or derived defaults when a zoo has none)."""
@@ -150,6 +159,10 @@ class ZooInfo:
     method_titles: dict[str, str] = field(default_factory=dict)
     method_descriptions: dict[str, str] = field(default_factory=dict)
     method_order: list[str] = field(default_factory=list)
+    footer: str | None = None  # site footer / copyright text
+    mirrors: list[Mirror] = field(default_factory=list)
+    links_report: Path | None = None  # link-health JSON report kept in the repository
+    registry_overrides: dict[str, Any] = field(default_factory=dict)  # zoo.yml `registry:` (see registry.py)
 
 
 @dataclass
@@ -158,6 +171,7 @@ class Zoo:
     index: Path
     info: ZooInfo
     methods: list[Method]
+    registry: Registry = field(default_factory=load_registry)  # zoogen's registry with zoo.yml's `registry:`
 
     @property
     def models(self) -> list[Model]:

@@ -1,15 +1,22 @@
-"""``zoo.yml``: zoo-level prose and tables (a zoogen extension beside ``model-index.yml``)."""
+"""``zoo.yml``: zoo-level prose and tables (a zoogen extension beside ``model-index.yml``).
+
+The schema is ``zoo_schema.ZooSpec``; a wrong field gives one error (file, line, field, what was expected)
+and falls back to its default, so every wrong field of one file is reported in one run.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from zoogen.errors import Diagnostics
-from zoogen.meta.normalise import is_http_url
+from zoogen.meta import validation
 from zoogen.meta.registry import Registry
-from zoogen.meta.schema import ProseTable, Section, TableColumn, ZooInfo
-from zoogen.meta.yaml_source import YamlDocument, YamlSyntaxError, load_yaml
+from zoogen.meta.schema import Mirror, ProseTable, Section, TableColumn, ZooInfo
+from zoogen.meta.yaml_source import YamlDocument, YamlError, load_yaml
+from zoogen.meta.zoo_schema import ProseTableSpec, SectionSpec, ZooSpec
 
 ZOO_FILE = "zoo.yml"
 
@@ -21,56 +28,76 @@ def load_zoo_info(root: Path, registry: Registry, diags: Diagnostics) -> ZooInfo
         return ZooInfo(locale_dir=root / "locales")
     try:
         doc = load_yaml(path)
-    except YamlSyntaxError as exc:
+    except YamlError as exc:
         diags.error(str(exc), exc.location)
         return ZooInfo(locale_dir=root / "locales")
-    data = doc.data or {}
+    data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
-        diags.error("zoo.yml should be a mapping", doc.at())
+        diags.error(f"zoo.yml should be a mapping of settings, got {_kind(data)}", doc.at())
         return ZooInfo(locale_dir=root / "locales")
+    spec = _validate(doc, data, diags)
+    return _info(spec, root, doc, registry, diags)
+
+
+def _kind(value: Any) -> str:
+    return "a list" if isinstance(value, list) else type(value).__name__
+
+
+def _validate(doc: YamlDocument, data: dict[str, Any], diags: Diagnostics) -> ZooSpec:
+    """Validate; drop each wrong field (an unknown key alone, else its top-level block) and validate again."""
+    data = {str(key): value for key, value in data.items()}
+    for _ in range(3):
+        try:
+            return ZooSpec.model_validate(data)
+        except ValidationError as exc:
+            wrong = validation.report(exc, doc, diags, data=data)
+            kinds = [item["type"] for item in exc.errors()]
+            data = _without(data, wrong, kinds)
+    return ZooSpec()
+
+
+def _without(data: dict[str, Any], paths: list[tuple[Any, ...]], kinds: list[str]) -> dict[str, Any]:
+    data = dict(data)
+    for path, kind in zip(paths, kinds, strict=True):
+        if not path:
+            continue
+        if kind == "extra_forbidden" and len(path) > 1:
+            parent = data
+            for part in path[:-1]:
+                parent = parent[part] if isinstance(parent, dict | list) else None
+            if isinstance(parent, dict):
+                parent.pop(path[-1], None)
+                continue
+        data.pop(path[0], None)
+    return data
+
+
+def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diags: Diagnostics) -> ZooInfo:
     info = ZooInfo(
-        title=str(data.get("title") or "Model Zoo"),
-        intro=data.get("intro"),
-        locale_dir=(root / str(data.get("locale_dir") or "locales")).resolve(),
-        config_base_url=data.get("config_base_url"),
+        title=spec.title,
+        intro=spec.intro,
+        locale_dir=(root / (spec.locale_dir or "locales")).resolve(),
+        config_base_url=spec.config_base_url,
+        links=dict(spec.links),
+        group_by_tasks=spec.table.group_by != "dataset",
+        footer=spec.footer.strip() if spec.footer else None,
+        mirrors=[Mirror(m.primary, m.mirror) for m in spec.mirrors],
+        links_report=(root / spec.links_report).resolve() if spec.links_report else None,
+        registry_overrides=spec.registry.model_dump(exclude_unset=True),
     )
-    links = data.get("links") or {}
-    if not isinstance(links, dict):
-        diags.error("links should map labels to URLs", doc.at("links"), "links")
-        links = {}
-    for label, url in links.items():
-        if not is_http_url(url):
-            diags.error(f"link {label!r} is not an http(s) URL", doc.at("links", label), "links")
-            continue
-        info.links[str(label)] = str(url).strip()
-    table = data.get("table") or {}
-    group_by = table.get("group_by", "dataset and tasks")
-    if group_by not in ("dataset", "dataset and tasks"):
-        diags.error("table.group_by is 'dataset' or 'dataset and tasks'", doc.at("table", "group_by"),
-                    "table.group_by")
-    info.group_by_tasks = group_by != "dataset"
-    columns = table.get("columns")
-    if columns is not None:
-        info.columns = _columns(columns, doc, registry, diags)
-    info.sections = [s for i, raw in enumerate(data.get("sections") or [])
-                     if (s := _section(raw, doc, ("sections", i), diags))]
-    for index, raw in enumerate(data.get("methods") or []):
-        if not isinstance(raw, dict) or not raw.get("id"):
-            diags.error("a method entry needs an id", doc.at("methods", index), "methods")
-            continue
-        method_id = str(raw["id"])
-        info.method_order.append(method_id)
-        if raw.get("title"):
-            info.method_titles[method_id] = " ".join(str(raw["title"]).split())
-        if raw.get("description"):
-            info.method_descriptions[method_id] = " ".join(str(raw["description"]).split())
+    if spec.table.columns is not None:
+        info.columns = _columns(spec.table.columns, doc, registry, diags)
+    info.sections = [_section(s) for s in spec.sections]
+    for method in spec.methods:
+        info.method_order.append(method.id)
+        if method.title:
+            info.method_titles[method.id] = method.title
+        if method.description:
+            info.method_descriptions[method.id] = " ".join(method.description.split())
     return info
 
 
-def _columns(raw: Any, doc: YamlDocument, registry: Registry, diags: Diagnostics) -> list[str]:
-    if not isinstance(raw, list):
-        diags.error("table.columns should be a list of column keys", doc.at("table", "columns"), "table.columns")
-        return ZooInfo().columns
+def _columns(raw: list[str], doc: YamlDocument, registry: Registry, diags: Diagnostics) -> list[str]:
     columns = []
     for index, key in enumerate(raw):
         if key not in registry.columns:
@@ -82,38 +109,18 @@ def _columns(raw: Any, doc: YamlDocument, registry: Registry, diags: Diagnostics
     return columns
 
 
-def _section(raw: Any, doc: YamlDocument, path: tuple[Any, ...], diags: Diagnostics) -> Section | None:
-    if not isinstance(raw, dict) or not raw.get("title"):
-        diags.error("a section needs a title", doc.at(*path), "sections")
-        return None
-    table = raw.get("table")
+def _section(spec: SectionSpec) -> Section:
     return Section(
-        title=" ".join(str(raw["title"]).split()),
-        body=str(raw["body"]).strip() if raw.get("body") else None,
-        table=_table(table, doc, (*path, "table"), diags) if table else None,
-        methods=bool(raw.get("methods")),
-        sections=[s for i, sub in enumerate(raw.get("sections") or [])
-                  if (s := _section(sub, doc, (*path, "sections", i), diags))],
+        title=spec.title,
+        body=spec.body.strip() if spec.body else None,
+        table=_table(spec.table) if spec.table else None,
+        methods=spec.methods,
+        sections=[_section(sub) for sub in spec.sections],
     )
 
 
-def _table(raw: Any, doc: YamlDocument, path: tuple[Any, ...], diags: Diagnostics) -> ProseTable | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("columns"), list):
-        diags.error("a table needs a list of columns", doc.at(*path), "table")
-        return None
-    columns = []
-    for index, column in enumerate(raw["columns"]):
-        if isinstance(column, str):
-            column = {"key": column, "title": column}
-        if not isinstance(column, dict) or "key" not in column:
-            diags.error("a column needs a key", doc.at(*path, "columns", index), "table.columns")
-            continue
-        columns.append(TableColumn(str(column["key"]), str(column.get("title", column["key"])),
-                                   bool(column.get("translate", False))))
-    rows = []
-    for index, row in enumerate(raw.get("rows") or []):
-        if not isinstance(row, dict):
-            diags.error("a row should map column keys to cells", doc.at(*path, "rows", index), "table.rows")
-            continue
-        rows.append({str(key): "" if value is None else str(value) for key, value in row.items()})
+def _table(spec: ProseTableSpec) -> ProseTable:
+    columns = [TableColumn(c, c) if isinstance(c, str) else TableColumn(c.key, c.title or c.key, c.translate)
+               for c in spec.columns]
+    rows = [{str(key): "" if value is None else str(value) for key, value in row.items()} for row in spec.rows]
     return ProseTable(columns, rows)

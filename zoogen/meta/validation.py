@@ -1,0 +1,72 @@
+"""pydantic errors to diagnostics: each error names the file, the line of the offending value and its field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from zoogen.errors import Diagnostics, Level
+from zoogen.meta.yaml_source import YamlDocument
+
+# Error types that are repairs rather than faults: reported as warnings (errors under --strict).
+WARNING_TYPES = frozenset({"extra_forbidden"})
+
+
+def data_path(data: Any, loc: Sequence[Any]) -> tuple[Any, ...]:
+    """The part of a pydantic ``loc`` that addresses real data (drops union tags such as ``'str'``)."""
+    path: list[Any] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.endswith("]"):
+            continue  # pydantic's tag of a dict key validator: "[key]"
+        else:
+            if isinstance(node, dict) and not path and part not in node:
+                path.append(part)  # a missing top-level field: name it
+            break
+        path.append(part)
+    return tuple(path)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key; ignored"
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    value = error.get("input")
+    if kind not in ("missing",) and not isinstance(value, dict | list):
+        shown = repr(value)
+        message += f" (got {shown[:60]})"
+    elif isinstance(value, dict | list):
+        message += f" (got a {'mapping' if isinstance(value, dict) else 'list'})"
+    return message
+
+
+def report(
+    error: ValidationError,
+    doc: YamlDocument,
+    diags: Diagnostics,
+    *,
+    data: Any,
+    base: tuple[Any, ...] = (),
+    prefix: str = "",
+    level: Level = "error",
+) -> list[tuple[Any, ...]]:
+    """Add one diagnostic per pydantic error; return the data paths (below ``base``) that were wrong."""
+    wrong: list[tuple[Any, ...]] = []
+    for item in error.errors():
+        path = data_path(data, item["loc"])
+        wrong.append(path)
+        field = ".".join(str(part) if not isinstance(part, int) else f"[{part}]" for part in path).replace(".[", "[")
+        field = f"{prefix}.{field}" if prefix and field else (prefix or field or None)
+        kind = "warning" if item["type"] in WARNING_TYPES else level
+        diags.add(kind, _message(item), doc.at(*base, *path), field)
+    return wrong
