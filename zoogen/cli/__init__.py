@@ -7,6 +7,7 @@ import click
 from zoogen import __version__
 from zoogen.cli.build import build_command, check_command, i18n_group
 from zoogen.cli.init import init_command
+from zoogen.cli.links import links_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +20,7 @@ cli.add_command(check_command)
 cli.add_command(build_command)
 cli.add_command(i18n_group)
 cli.add_command(init_command)
+cli.add_command(links_command)
 
 
 def _add_verify() -> None:
