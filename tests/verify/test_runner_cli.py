@@ -28,11 +28,12 @@ from click.testing import CliRunner
 from zoogen.cli.verify import verify_command
 from zoogen.errors import Location
 from zoogen.meta.schema import Model, Result
-from zoogen.records import Environment, environment_tag, load_records
+from zoogen.records import Environment, RecordError, environment_tag, load_records
 from zoogen.verify import runner as runner_module
 from zoogen.verify.environment import collect_environment
 from zoogen.verify.runner import (
     BackendResult,
+    RunError,
     StepError,
     VerifyOptions,
     mmdet3_spelling,
@@ -233,13 +234,136 @@ def test_run_writes_one_record_per_model_and_goes_on_after_errors(setup: dict) -
     assert backend.calls[0]["checkpoint"]["state_dict"]["w"].tolist() == [1.0, 1.0]
 
 
-def test_missing_dataset_is_an_error_record(setup: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("problem", ["data", "configs", "results", "cache"])
+def test_run_level_problem_is_one_usage_error_and_no_record(setup: dict, tmp_path: Path, problem: str) -> None:
     options = setup["options"]
-    options.data_root = tmp_path / "no-coco"
-    summary = run_verification([make_model("m", weights=setup["url"])], options=options,
-                               environment=environment(), device=None, backend=FakeBackend())
-    (record,) = summary.records
-    assert (record.status, record.step) == ("error", "resolve") and "--data-root" in record.error
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    if problem == "data":
+        options.data_root = tmp_path / "no-coco"
+    elif problem == "configs":
+        options.configs_root = tmp_path / "no-configs"
+    elif problem == "results":
+        options.results_dir = blocker / "results"
+    else:
+        options.cache_dir = blocker / "cache"
+    backend = FakeBackend()
+    with pytest.raises(RunError) as info:
+        run_verification([make_model(f"m{i}", weights=setup["url"]) for i in range(3)], options=options,
+                         environment=environment(), device=None, backend=backend)
+    assert {"data": "--data-root", "configs": "--configs-root", "results": "--results",
+            "cache": "--cache-dir"}[problem] in str(info.value)
+    assert not backend.calls
+    assert not (options.results_dir.exists() and any(options.results_dir.rglob("*.json")))
+
+
+def test_cli_run_level_problem_exits_2_before_any_model(setup: dict, tmp_path: Path) -> None:
+    zoo = tiny_detector.write_tiny_zoo(tmp_path / "zoo", setup["url"], 40.0)
+    args = _cli_args(tmp_path, setup, zoo)
+    args[args.index("--data-root") + 1] = str(tmp_path / "typo")
+    result = CliRunner().invoke(verify_command, args)
+    assert result.exit_code == 2 and "--data-root" in result.output and "Traceback" not in result.output
+    assert not setup["options"].results_dir.exists() or not any(setup["options"].results_dir.rglob("*.json"))
+
+
+def test_config_outside_configs_root_is_refused_unless_trusted(setup: dict, tmp_path: Path) -> None:
+    options = setup["options"]
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil" / "x.py"
+    evil.parent.mkdir()
+    evil.write_text(f"import os\nos.system('touch {marker}')\n", encoding="utf-8")
+    custom = options.configs_root / "tiny" / "custom.py"
+    custom.write_text("custom_imports = dict(imports=['os'], allow_failed_imports=False)\n", encoding="utf-8")
+    base_out = options.configs_root / "tiny" / "base_out.py"
+    base_out.write_text(f"_base_ = ['{evil}']\n", encoding="utf-8")
+    models = [make_model("outside", config="../evil/x.py", weights=setup["url"]),
+              make_model("custom", config="configs/tiny/custom.py", weights=setup["url"]),
+              make_model("base_out", config="configs/tiny/base_out.py", weights=setup["url"])]
+    backend = FakeBackend()
+    summary = run_verification(models, options=options, environment=environment(), device=None,
+                               backend=backend)
+    by_name = {r.model: r for r in summary.records}
+    assert all(r.status == "error" and r.step == "resolve" for r in summary.records)
+    assert "outside" in by_name["outside"].error and "--trust-configs" in by_name["outside"].error
+    assert "custom_imports" in by_name["custom"].error
+    assert "_base_" in by_name["base_out"].error
+    assert not backend.calls and not marker.exists()
+    options.trust_configs = True
+    trusted = run_verification(models[1:2], options=options, environment=environment(), device=None,
+                               backend=backend)
+    assert trusted.records[0].status == "ok" and len(backend.calls) == 1
+
+
+def test_unverifiable_task_is_reported_once_without_records(setup: dict) -> None:
+    options = setup["options"]
+    models = [make_model("det", weights=setup["url"])]
+    for i in range(3):
+        cls = make_model(f"cls{i}", weights=setup["url"])
+        cls.results = [Result("Image Classification", "ImageNet-1k", {"Top 1 Accuracy": 76.1}, HERE)]
+        models.append(cls)
+
+    class Notes(runner_module.Reporter):
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+
+        def run_note(self, message: str) -> None:
+            self.notes.append(message)
+
+    reporter = Notes()
+    summary = run_verification(models, options=options, environment=environment(), device=None,
+                               backend=FakeBackend(), reporter=reporter)
+    assert [r.model for r in summary.records] == ["det"]
+    assert summary.unverifiable == {"Image Classification on ImageNet-1k": ["cls0", "cls1", "cls2"]}
+    assert len([n for n in reporter.notes if "not verifiable" in n]) == 1
+    assert sorted(load_records(options.results_dir)) == ["det"]
+
+
+def test_missing_metric_is_partial_and_speed_failure_keeps_verdicts(setup: dict) -> None:
+    options = setup["options"]
+    with_mask = make_model("mask", weights=setup["url"])
+    with_mask.results[0].metrics["mask AP"] = 35.0  # the evaluator reports no segm metric
+    (record,) = run_verification([with_mask], options=options, environment=environment(), device=None,
+                                 backend=FakeBackend()).records
+    verdicts = {m.metric: (m.measured, m.verdict) for m in record.metrics}
+    assert verdicts == {"box AP": (40.0, "passed"), "mask AP": (None, "missing")}
+    assert record.status == "partial" and "mask AP" in record.error and record.evaluated
+
+    class SpeedFails(FakeBackend):
+        def __call__(self, *args, **kwargs) -> BackendResult:
+            result = super().__call__(*args, **kwargs)
+            return BackendResult(result.evaluation, None, "CUDA error: out of memory")
+
+    (slow,) = run_verification([make_model("slow", weights=setup["url"], box_ap=45.0)], options=options,
+                               environment=environment(), device=None, backend=SpeedFails()).records
+    assert (slow.status, slow.step) == ("partial", "speed") and "out of memory" in slow.error
+    assert [(m.measured, m.verdict) for m in slow.metrics] == [(40.0, "drift")] and slow.evaluated
+
+
+def test_record_write_failure_never_ends_the_run(setup: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    options = setup["options"]
+    real = runner_module.write_record
+
+    def flaky(results_dir, record):
+        if record.model == "first":
+            raise RecordError(f"{results_dir}/first: cannot write verification record: No space left on device")
+        return real(results_dir, record)
+
+    monkeypatch.setattr(runner_module, "write_record", flaky)
+    models = [make_model("first", weights=setup["url"]), make_model("../second", weights=setup["url"])]
+    summary = run_verification(models, options=options, environment=environment(), device=None, backend=FakeBackend())
+    assert [r.model for r in summary.records] == ["first", "../second"]  # the run went on after "first"
+    assert len(summary.unwritten) == 1 and "No space left" in summary.unwritten[0]
+    assert list(load_records(options.results_dir)) == ["../second"]
+    assert all(p.is_relative_to(options.results_dir) for p in options.results_dir.rglob("*.json"))
+
+
+def test_records_keep_timings_and_inputs(setup: dict) -> None:
+    (record,) = run_verification([make_model("m", weights=setup["url"])], options=setup["options"],
+                                 environment=environment(), device=None, backend=FakeBackend()).records
+    assert {"resolve", "download", "load", "evaluate", "total"} <= set(record.timings)
+    assert record.timings["total"] >= record.timings["download"] >= 0
+    assert record.inputs.published == {"Object Detection / COCO / box AP": 40.0}
+    assert record.inputs.config_sha256 and len(record.inputs.config_sha256) == 64
 
 
 def test_backend_failure_and_refused_checkpoint(setup: dict) -> None:

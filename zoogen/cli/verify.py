@@ -22,7 +22,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from zoogen.records import RecordError, VerificationRecord, merge_results
+from zoogen.cli.options import zoo_option
+from zoogen.records import RecordError, VerificationRecord, load_records, merge_results
 
 EXIT_USAGE = 2
 
@@ -106,6 +107,9 @@ class RichReporter:
     def note(self, model: Any, message: str) -> None:
         self.progress.console.print(f"[dim]{model.name}: {message}[/dim]", highlight=False)
 
+    def run_note(self, message: str) -> None:
+        self.progress.console.print(f"[yellow]{message}[/yellow]", highlight=False)
+
     def model_finished(self, model: Any, record: VerificationRecord, skipped: bool = False) -> None:
         self._stop_download()
         console = self.progress.console
@@ -118,32 +122,39 @@ class RichReporter:
 
 
 def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Table:
-    """Model, metric verdicts, fps and error of each record of the run."""
+    """Model, status, metric verdicts and fps of each record; errors are listed under it (`error_lines`),
+    so the table stays readable at 80 columns."""
     table = Table(title="zoogen verify", show_lines=False)
-    table.add_column("model", no_wrap=True)
-    for column in ("status", "metrics", "fps", "speed", "error"):
-        table.add_column(column, overflow="fold")
+    table.add_column("model", overflow="fold", ratio=3)
+    table.add_column("status", no_wrap=True)
+    table.add_column("metrics", overflow="fold", ratio=4)
+    table.add_column("fps", no_wrap=True, justify="right")
     colours = {"passed": "green", "drift": "red", "subset": "yellow", "missing": "magenta"}
+    status_colours = {"ok": "green", "partial": "yellow", "error": "red"}
     for record in records:
         metrics = ", ".join(
-            f"{m.metric} [{colours.get(m.verdict, 'white')}]{m.verdict}[/]"
+            f"{m.metric} [{colours.get(m.verdict, 'white')}]{m.verdict.value}[/]"
             + (f" ({m.measured:.1f} vs {m.published:g})" if None not in (m.measured, m.published) else "")
             for m in record.metrics
         )
         fps = f"{record.speed.fps:.2f}" if record.speed and record.speed.fps is not None else ""
-        speed = record.speed.verdict if record.speed else ""
-        status = "[red]error[/]" if record.status == "error" else "[green]ok[/]"
-        table.add_row(record.model, status, metrics or "-", fps, speed, record.error or "")
+        status = record.status.value
+        table.add_row(record.model, f"[{status_colours[status]}]{status}[/]", metrics or "-", fps)
     for name in skipped:
-        table.add_row(name, "[dim]skipped[/]", "", "", "", "")
+        table.add_row(name, "[dim]skipped[/]", "", "")
     return table
+
+
+def error_lines(records: list[VerificationRecord]) -> list[str]:
+    """``model: step failed: message`` for each record that is not a clean ok (printed under the table)."""
+    return [f"{r.model}: {r.step.value if r.step else 'verify'} {'failed' if r.status == 'error' else 'incomplete'}: "
+            f"{r.error}" for r in records if r.status != "ok"]
 
 
 @click.group("verify", invoke_without_command=True, subcommand_metavar="[merge SHARD_DIR... --into DIR]")
 @click.option("--gpu", is_flag=True, help="Run on CUDA device 0 (fails at once if there is no CUDA).")
 @click.option("--device", "device_spec", metavar="cpu|cuda:N", help="The device to run on (default: cpu).")
-@click.option("--zoo", "zoo_dir", type=click.Path(path_type=Path), default=Path("zoo_meta"),
-              show_default=True, help="The model index (folder of model-index.yml).")
+@zoo_option("--zoo", "zoo_dir")
 @click.option("--models", "patterns", multiple=True, metavar="GLOB",
               help="Verify only models whose name matches GLOB (repeatable).")
 @click.option("--shard", metavar="I/N", help="Verify the I-th of N stable shards of the selected models.")
@@ -159,9 +170,21 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when a published number drifted.")
 @click.option("--trust-checkpoints", is_flag=True,
               help="Load checkpoints with torch.load(weights_only=False): runs code they hold. At your risk.")
+@click.option("--trust-configs", is_flag=True,
+              help="Run configs outside --configs-root or with custom_imports: executes the zoo's Python. "
+                   "Without it such configs are refused (only the configs of --configs-root run).")
 @click.option("--fuse-conv-bn", is_flag=True, help="Fuse conv and batch-norm layers before timing.")
 @click.option("--cache-dir", type=click.Path(path_type=Path),
               help="Checkpoint cache (default: ~/.cache/zoogen/checkpoints).")
+@click.option("--min-rate", type=click.FloatRange(min=0.001), default=50.0, show_default=True, metavar="KB/S",
+              help="A download slower than this (kB/s) over --rate-window fails; also sets each file's deadline.")
+@click.option("--rate-window", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="S",
+              help="Seconds over which --min-rate is measured.")
+@click.option("--stale", is_flag=True, help="Verify only the models `zoogen verify plan` says need it.")
+@click.option("--max-age", type=click.IntRange(min=0), metavar="DAYS",
+              help="With --stale/--estimate: records older than DAYS need verifying again.")
+@click.option("--estimate", is_flag=True,
+              help="Print the device-hours the selected (or, with --stale, the stale) models need; run nothing.")
 @click.pass_context
 def verify_command(ctx: click.Context, **opts: Any) -> None:
     """Re-evaluate published checkpoints and compare them with the metafiles' numbers.
@@ -179,6 +202,8 @@ def _run(
     *, gpu: bool, device_spec: str | None, zoo_dir: Path, patterns: tuple[str, ...], shard: str | None,
     data_root: Path, configs_root: Path | None, max_images: int | None, results_dir: Path, resume: bool,
     fail_on_drift: bool, trust_checkpoints: bool, fuse_conv_bn: bool, cache_dir: Path | None,
+    trust_configs: bool = False, min_rate: float = 50.0, rate_window: float = 60.0, stale: bool = False,
+    max_age: int | None = None, estimate: bool = False,
 ) -> int:
     try:
         from zoogen.verify.device import DeviceUnavailable, resolve_device
@@ -196,9 +221,18 @@ def _run(
 
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.environment import collect_environment
-    from zoogen.verify.runner import VerifyOptions, default_configs_root, run_verification, select_models
+    from zoogen.verify.fetch import MinimumRate
+    from zoogen.verify.runner import (
+        RunError,
+        VerifyOptions,
+        default_configs_root,
+        run_verification,
+        select_models,
+    )
 
     console = Console(stderr=True)
+    if zoo_dir is None:
+        _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
     loaded = load_zoo(zoo_dir)
     for diagnostic in loaded.errors[:10]:
         console.print(f"[yellow]{diagnostic}[/yellow]", highlight=False)
@@ -210,10 +244,26 @@ def _run(
     configs_root = configs_root or default_configs_root()
     command = _command_line()
     environment = collect_environment(device.describe(), zoo_dir=zoo_dir, command=command)
+    if stale or estimate:
+        models, entries, records = _stale_models(models, results_dir, environment.tag, configs_root, max_age,
+                                                 only_stale=stale)
+        if stale:
+            console.print(f"--stale: {len(models)} of {len(entries)} model(s) need verifying", highlight=False)
+        if estimate:
+            from zoogen.verify.plan import estimate as plan_estimate
+
+            click.echo(plan_estimate(entries if stale else [_all(e) for e in entries], records,
+                                     environment.tag).describe(environment.tag))
+            return 0
+        if not models:
+            Console().print("Nothing to verify: every selected model is up to date.")
+            return 0
     options = VerifyOptions(
         results_dir=results_dir, data_root=data_root, configs_root=configs_root, cache_dir=cache_dir,
         zoo_dir=zoo_dir, max_images=max_images, resume=resume, trust_checkpoints=trust_checkpoints,
-        fuse_conv_bn=fuse_conv_bn, command=command,
+        trust_configs=trust_configs, fuse_conv_bn=fuse_conv_bn, command=command,
+        rate=MinimumRate(bytes_per_second=min_rate * 1000, window=rate_window),
+        mirrors=[(m.primary, m.mirror) for m in getattr(loaded.zoo.info, "mirrors", [])],
     )
     console.print(f"Verifying {len(models)} model(s) on {device.name}: "
                   f"{results_dir}/<model>/{environment.tag}.json", highlight=False)
@@ -222,13 +272,52 @@ def _run(
     if trust_checkpoints:
         console.print("[yellow]--trust-checkpoints: checkpoints are loaded with torch.load(weights_only=False) "
                       "and can run code[/yellow]", highlight=False)
+    if trust_configs:
+        console.print("[yellow]--trust-configs: configs outside the configs root and custom_imports are run: "
+                      "this executes the zoo's Python[/yellow]", highlight=False)
+    try:
+        from zoogen.verify.runner import check_run
+
+        check_run(options)  # before the progress display: one usage error, no records
+    except RunError as exc:
+        _fail(str(exc))
     with RichReporter(console) as reporter:
         summary = run_verification(models, options=options, environment=environment, device=device,
                                    reporter=reporter)
-    Console().print(summary_table(summary.records, summary.skipped))
-    if summary.errors:
+    out = Console()
+    out.print(summary_table(summary.records, summary.skipped))
+    for line in error_lines(summary.records) + [f"record not written: {u}" for u in summary.unwritten]:
+        out.print(line, highlight=False, markup=False, soft_wrap=False)
+    for gap, names in summary.unverifiable.items():
+        out.print(f"not verifiable by this version of zoogen: {len(names)} model(s) of {gap}", highlight=False,
+                  markup=False)
+    if summary.errors or summary.unwritten:
         return 1
     return 1 if fail_on_drift and summary.drifted else 0
+
+
+def _all(entry: Any) -> Any:
+    """A plan entry counted as needing verification (``--estimate`` without ``--stale``)."""
+    from zoogen.verify.plan import PlanEntry
+
+    return PlanEntry(entry.model, entry.reasons or ["selected"])
+
+
+def _stale_models(models: list, results_dir: Path, tag: str, configs_root: Path | None, max_age: int | None,
+                  *, only_stale: bool) -> tuple[list, list, dict]:
+    """(models to verify, the plan entries, the records read) for --stale / --estimate."""
+    from datetime import timedelta
+
+    from zoogen.verify.plan import plan
+
+    try:
+        records = load_records(results_dir)
+    except RecordError as exc:
+        _fail(str(exc))
+    entries = plan(models, records, tag=tag, configs_root=configs_root,
+                   max_age=None if max_age is None else timedelta(days=max_age))
+    stale = {e.model for e in entries if e.reasons}
+    return [m for m in models if m.name in stale or not only_stale], entries, records
 
 
 def _command_line() -> str:
@@ -264,3 +353,68 @@ def merge_command(shard_dirs: tuple[Path, ...], into: Path) -> None:
         _fail(str(exc))
     count = sum(len(records) for records in merged.values())
     click.echo(f"{into}: {count} record(s) of {len(merged)} model(s) from {len(shard_dirs)} folder(s)")
+
+
+
+
+@verify_command.command("plan")
+@zoo_option("--zoo", "zoo_dir")
+@click.option("--results", "results_dir", type=click.Path(path_type=Path), default=Path("results"),
+              show_default=True, help="The records to compare with (the repository's results/).")
+@click.option("--configs-root", type=click.Path(path_type=Path),
+              help="Folder of the MMDetection configs (default: the configs of the installed mmdet).")
+@click.option("--models", "patterns", multiple=True, metavar="GLOB", help="Only models matching GLOB.")
+@click.option("--tag", help="The environment tag to plan for (default: this machine; see --gpu).")
+@click.option("--gpu", is_flag=True, help="Plan for this machine's CUDA device 0 (imports torch).")
+@click.option("--max-age", type=click.IntRange(min=0), metavar="DAYS", help="Records older than DAYS are stale.")
+@click.option("--json", "as_json", is_flag=True, help='Print [{"model": ..., "reasons": [...]}, ...].')
+@click.option("--estimate", is_flag=True, help="Also print the device-hours the plan needs.")
+def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | None, patterns: tuple[str, ...],
+                 tag: str | None, gpu: bool, max_age: int | None, as_json: bool, estimate: bool) -> None:
+    """Print, per model, whether it needs verifying in this environment and why.
+
+    Reasons: no record for this environment; the weights URL (with its hash) changed; the config file or
+    one of its _base_ files changed; a published number changed; the zoogen, mmdet, mmcv or torch version
+    changed; the last run did not end ok; the record is older than --max-age.
+    """
+    import json
+    from datetime import timedelta
+
+    from zoogen.meta.loader import load_zoo
+    from zoogen.verify.plan import estimate as plan_estimate
+    from zoogen.verify.plan import local_cpu_tag, plan
+    from zoogen.verify.runner import default_configs_root, select_models
+
+    if zoo_dir is None:
+        _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
+    if tag is None and gpu:
+        from zoogen.records import environment_tag
+        from zoogen.verify.device import DeviceUnavailable, resolve_device
+
+        try:
+            tag = environment_tag(resolve_device(True, None).describe() | {"torch": _torch_version()})
+        except (DeviceUnavailable, ValueError) as exc:
+            _fail(str(exc))
+    tag = tag or local_cpu_tag()
+    models = select_models(load_zoo(zoo_dir).zoo.models, patterns)
+    try:
+        records = load_records(results_dir)
+    except RecordError as exc:
+        _fail(str(exc))
+    entries = plan(models, records, tag=tag, configs_root=configs_root or default_configs_root(),
+                   max_age=None if max_age is None else timedelta(days=max_age))
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))
+    else:
+        for entry in entries:
+            click.echo(f"{entry.model}: " + ("; ".join(entry.reasons) if entry.reasons else "up to date"))
+        stale = sum(1 for e in entries if e.reasons)
+        click.echo(f"{stale} of {len(entries)} model(s) need verifying on {tag}", err=True)
+    if estimate:
+        click.echo(plan_estimate(entries, records, tag).describe(tag), err=as_json)
+
+
+def _torch_version() -> str | None:
+    from zoogen.verify.environment import package_version
+
+    return package_version("torch")

@@ -10,6 +10,9 @@ differences that do not change the numbers:
   ``torch.load``-ed again;
 * RPN's ``proposal_fast`` recall runs with a numpy-2 compatible copy of mmdet's ``eval_recalls``
   (same numbers; the original fails on numpy >= 1.24);
+* a model that detects nothing is measured, not skipped: MMDetection's ``CocoMetric`` logs "The testing
+  results of the whole dataset is empty" and reports no metric at all; `empty_detection_metrics` gives
+  the 0.0 every COCO AP and AR is for an empty result (no true positive at any threshold);
 * COCO statistics are computed by faster-coco-eval when it is installed (identical statistics,
   several times faster; ``coco_backend="pycocotools"`` restores MMDetection's default).
 
@@ -38,6 +41,8 @@ __all__ = [
     "IMG_PREFIX",
     "Evaluation",
     "coco_backend",
+    "count_detections",
+    "empty_detection_metrics",
     "evaluate",
     "prepare_test_config",
     "recall_fix",
@@ -145,6 +150,37 @@ def recall_fix() -> Iterator[None]:
         yield
     finally:
         coco_metric.eval_recalls = original
+
+
+_COCO_AP_ITEMS = ("mAP", "mAP_50", "mAP_75", "mAP_s", "mAP_m", "mAP_l")
+
+
+def count_detections(outputs: Any) -> int:
+    """Predicted instances in the ``test_step`` outputs of one batch (``DetDataSample.pred_instances``)."""
+    total = 0
+    for sample in outputs or []:
+        instances = getattr(sample, "pred_instances", None)
+        if instances is not None:
+            total += len(instances)
+    return total
+
+
+def empty_detection_metrics(evaluator: Any) -> dict[str, float]:
+    """The keys each ``CocoMetric`` of ``evaluator`` reports, all 0.0: its result for no detections."""
+    out: dict[str, float] = {}
+    for metric in getattr(evaluator, "metrics", []):
+        if not type(metric).__name__.endswith("CocoMetric"):
+            continue
+        prefix = getattr(metric, "prefix", None) or "coco"
+        nums = list(getattr(metric, "proposal_nums", (100, 300, 1000)))
+        for kind in getattr(metric, "metrics", ["bbox"]):
+            if kind in ("bbox", "segm"):
+                out.update({f"{prefix}/{kind}_{item}": 0.0 for item in _COCO_AP_ITEMS})
+            elif kind in ("proposal", "proposal_fast"):
+                out.update({f"{prefix}/AR@{n}": 0.0 for n in nums})
+                if kind == "proposal":
+                    out.update({f"{prefix}/AR_{size}@{nums[-1]}": 0.0 for size in ("s", "m", "l")})
+    return out
 
 
 def _innermost_dataset(dataset_cfg: dict) -> dict:

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import re
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,28 +24,39 @@ from typing import Any, Protocol
 
 from zoogen.meta.configs import mmdet3_spelling
 from zoogen.meta.configs import resolve_config as find_config
+from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Model
 from zoogen.records import (
     CheckpointInfo,
     Environment,
+    Inputs,
+    RecordError,
+    Status,
     VerificationRecord,
     find_record,
     utc_now_iso,
     write_record,
 )
 from zoogen.verify.checkpoint import load_checkpoint
-from zoogen.verify.fetch import UncheckedChecksumWarning, fetch
+from zoogen.verify.config_check import ConfigRefused, check_config, config_fingerprint
+from zoogen.verify.fetch import MinimumRate, UncheckedChecksumWarning, fetch
 from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed
 
 __all__ = [
-    "ANN_FILE", "IMG_DIR", "BackendResult", "CocoData", "Reporter", "RunSummary", "StepError",
-    "VerifyOptions", "default_configs_root", "mmdet3_spelling", "mmdet_backend", "parse_shard",
-    "resolve_config", "resolve_dataset", "run_verification", "select_models", "verify_model",
+    "ANN_FILE", "IMG_DIR", "BackendResult", "CocoData", "Reporter", "RunError", "RunSummary", "StepError",
+    "VerifyOptions", "check_run", "default_configs_root", "evaluator_gap", "mmdet3_spelling", "mmdet_backend",
+    "parse_shard", "published_numbers", "resolve_config", "resolve_dataset", "run_verification",
+    "select_models", "split_verifiable", "verify_model",
 ]
 
 ANN_FILE = "annotations/instances_val2017.json"
 IMG_DIR = "val2017"
 SPEED_IMAGES = 2000
+VERIFIABLE_DATASETS = ("COCO",)  # what `judge_metrics` judges (COCO-style evaluators of the registry)
+
+
+class RunError(Exception):
+    """Something wrong with the run as a whole (data, configs, results or cache folder): no model starts."""
 
 
 class StepError(Exception):
@@ -68,8 +80,11 @@ class VerifyOptions:
     speed_images: int = SPEED_IMAGES
     resume: bool = False
     trust_checkpoints: bool = False
+    trust_configs: bool = False  # run configs from outside configs_root / with custom_imports
     fuse_conv_bn: bool = False
     command: str | None = None
+    rate: MinimumRate = field(default_factory=MinimumRate)  # slowest download tolerated
+    mirrors: list[tuple[str, str]] = field(default_factory=list)  # (primary prefix, mirror prefix)
 
 
 @dataclass
@@ -120,6 +135,9 @@ class Reporter:
     def model_finished(self, model: Model, record: VerificationRecord, skipped: bool = False) -> None:
         """``model`` is done (``skipped``: ``--resume`` found its record)."""
 
+    def run_note(self, message: str) -> None:
+        """Something about the run as a whole (said once, before the models start)."""
+
 
 @dataclass
 class RunSummary:
@@ -127,10 +145,12 @@ class RunSummary:
 
     records: list[VerificationRecord] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    unverifiable: dict[str, list[str]] = field(default_factory=dict)  # "task on dataset" -> model names
+    unwritten: list[str] = field(default_factory=list)  # "model: why" for records that could not be written
 
     @property
     def errors(self) -> list[VerificationRecord]:
-        return [r for r in self.records if r.status == "error"]
+        return [r for r in self.records if r.status != "ok"]
 
     @property
     def drifted(self) -> list[VerificationRecord]:
@@ -281,6 +301,37 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
+def published_numbers(model: Model) -> dict[str, float | str]:
+    """The metafile's numbers a record is judged against: ``"task / dataset / metric"`` -> value."""
+    out: dict[str, float | str] = {}
+    for result in model.results:
+        for metric, value in result.metrics.items():
+            if isinstance(value, bool):
+                value = str(value)
+            out[f"{result.task} / {result.dataset} / {metric}"] = value if isinstance(value, int | float | str) \
+                else str(value)
+    return out
+
+
+def evaluator_gap(model: Model, registry: Registry | None = None) -> str | None:
+    """``"<task> on <dataset>"`` when nothing published for ``model`` has an evaluator in zoogen, else None.
+
+    zoogen evaluates COCO-style detection metrics (the registry's ``evaluator`` keys) on COCO; a
+    classification or pose zoo, or a model published only on another dataset, is not verifiable by it.
+    """
+    registry = registry or load_registry()
+    first = None
+    for result in model.results:
+        first = first or f"{result.task} on {result.dataset}"
+        if result.dataset not in VERIFIABLE_DATASETS:
+            continue
+        for metric in result.metrics:
+            info = registry.metric(metric)
+            if info is not None and info.evaluator:
+                return None
+    return first or "no published results"
+
+
 def verify_model(
     model: Model,
     *,
@@ -293,29 +344,40 @@ def verify_model(
 ) -> VerificationRecord:
     """Run the pipeline for one model and return its record (not yet written).
 
-    ``data`` is the resolved dataset of the run, or the `StepError` resolving it gave.
+    ``data`` is the resolved dataset of the run, or the `StepError` resolving it gave. The record keeps
+    each step's wall time (``timings``) and what it depended on (``inputs``) for ``zoogen verify plan``.
     """
     reporter = reporter or Reporter()
     record = VerificationRecord(
         model=model.name,
         environment=replace(environment, date=utc_now_iso()),
         checkpoint=CheckpointInfo(url=model.weights),
+        inputs=Inputs(published=published_numbers(model)),
     )
     step = "resolve"
+    started = time.perf_counter()
+    step_started = started
 
     def enter(name: str) -> None:
-        nonlocal step
+        nonlocal step, step_started
         if name.startswith("note: "):
             reporter.note(model, name[len("note: ") :])
             return
-        step = name.split("+")[0]
+        now = time.perf_counter()
+        record.timings[step] = round(record.timings.get(step, 0.0) + now - step_started, 3)
+        step, step_started = name.split("+")[0], now
         reporter.step(model, name)
 
     try:
-        enter("resolve")
+        reporter.step(model, "resolve")
         config_file, record.config = resolve_config(model.config, options.configs_root)
         if record.config != f"configs/{_strip_configs(model.config)}":
             reporter.note(model, f"config {model.config} resolved to {record.config}")
+        try:
+            check_config(config_file, options.configs_root, trust=options.trust_configs)
+        except ConfigRefused as exc:
+            raise StepError("resolve", str(exc)) from None
+        record.inputs.config_sha256 = config_fingerprint(config_file, options.configs_root)
         if isinstance(data, StepError):
             raise data
         if not model.weights:
@@ -326,12 +388,14 @@ def verify_model(
             with warnings.catch_warnings():  # told through the reporter instead
                 warnings.simplefilter("ignore", UncheckedChecksumWarning)
                 fetched = fetch(
-                    model.weights, cache_dir=options.cache_dir,
+                    model.weights, cache_dir=options.cache_dir, rate=options.rate, mirrors=options.mirrors,
                     progress=lambda done, total: reporter.download(model, done, total),
                 )
         except Exception as exc:
             raise StepError("download", _one_line(exc)) from exc
         record.checkpoint.sha256 = fetched.sha256
+        if fetched.source and fetched.source != model.weights:
+            reporter.note(model, f"the primary host failed: downloaded from the mirror {fetched.source}")
         if not fetched.checked:
             reporter.note(model, "the checkpoint's file name has no hash: its bytes could not be checked")
 
@@ -359,18 +423,71 @@ def verify_model(
             device_name = environment.device_name
             record.speed = judge_speed(model, result.speed, device_name, fused=options.fuse_conv_bn)
             record.memory = judge_memory(result.speed, device_name)
+        problems = []
+        missing = [m.metric for m in record.metrics if m.verdict == "missing"]
+        if missing:
+            problems.append(f"the evaluator reported no {', '.join(missing)} (published in the metafile)")
         if result.speed_error:
-            raise StepError("speed", result.speed_error)
+            problems.append(f"speed step failed: {result.speed_error}")
+        if problems:  # the metric verdicts stand; the record says what is missing
+            record.status, record.error = Status.PARTIAL, _one_line(StepError("", "; ".join(problems)))
+            record.step = "speed" if result.speed_error and not missing else "evaluate"
     except StepError as exc:
         record.status, record.step, record.error = "error", exc.step, _one_line(exc)
     except Exception as exc:  # a bug or an unforeseen failure: still one record, and the run goes on
         record.status, record.step, record.error = "error", step, _one_line(exc)
+    now = time.perf_counter()
+    record.timings[step] = round(record.timings.get(step, 0.0) + now - step_started, 3)
+    record.timings["total"] = round(now - started, 3)
     return record
 
 
 def _strip_configs(config: str | None) -> str:
     config = config or ""
     return config[len("configs/") :] if config.startswith("configs/") else config
+
+
+def _check_writable(folder: Path, what: str, option: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".zoogen-write-test-"):
+            pass
+    except OSError as exc:
+        raise RunError(f"the {what} {folder} is not writable ({exc.strerror or exc}); set {option}") from None
+
+
+def check_run(options: VerifyOptions) -> CocoData:
+    """Check what every model needs before any starts: the dataset, the configs folder, writable results
+    and cache folders. Raises one `RunError` (a usage error: nothing is written to the results)."""
+    try:
+        data = resolve_dataset(options.data_root)
+    except StepError as exc:
+        raise RunError(str(exc)) from None
+    if options.configs_root is None:
+        raise RunError("no configs folder: install mmdet (its configs are the default) or pass --configs-root")
+    if not options.configs_root.is_dir():
+        raise RunError(f"configs folder {options.configs_root} does not exist (--configs-root)")
+    if options.results_dir.exists() and not options.results_dir.is_dir():
+        raise RunError(f"the results folder {options.results_dir} is a file (--results)")
+    _check_writable(options.results_dir, "results folder", "--results")
+    from zoogen.verify.fetch import default_cache_dir
+
+    _check_writable(options.cache_dir or default_cache_dir(), "checkpoint cache", "--cache-dir")
+    return data
+
+
+def split_verifiable(models: Sequence[Model]) -> tuple[list[Model], dict[str, list[str]]]:
+    """(models zoogen can evaluate, ``{"<task> on <dataset>": [names]}`` of those it cannot)."""
+    registry = load_registry()
+    verifiable: list[Model] = []
+    gaps: dict[str, list[str]] = {}
+    for model in models:
+        gap = evaluator_gap(model, registry)
+        if gap is None:
+            verifiable.append(model)
+        else:
+            gaps.setdefault(gap, []).append(model.name)
+    return verifiable, gaps
 
 
 def run_verification(
@@ -384,17 +501,24 @@ def run_verification(
 ) -> RunSummary:
     """Verify ``models`` one after the other, writing each record as soon as it is known.
 
-    With ``options.resume``, a model whose record for this environment tag exists with status ``ok`` is
-    skipped (an error record is retried). ``backend`` defaults to `mmdet_backend`.
+    First `check_run` (a `RunError` before any model starts). Models with nothing zoogen can evaluate
+    are listed in ``summary.unverifiable`` (once per task and dataset), without records. With
+    ``options.resume``, a model whose record for this environment tag exists with status ``ok`` is
+    skipped (an error record is retried). A record that cannot be written is reported in
+    ``summary.unwritten`` and the run goes on. ``backend`` defaults to `mmdet_backend`.
     """
     backend = backend or mmdet_backend
     reporter = reporter or Reporter()
-    summary = RunSummary()
+    data = check_run(options)
+    models, gaps = split_verifiable(models)
+    summary = RunSummary(unverifiable=gaps)
+    for gap, names in gaps.items():
+        reporter.run_note(f"{len(names)} model(s) of {gap}: not verifiable by this version of zoogen "
+                          "(no evaluator for it); skipped")
+    if options.trust_configs:
+        reporter.run_note("--trust-configs: configs are run as given, wherever they lie: this executes the "
+                          "zoo's Python")
     reporter.start(len(models))
-    try:
-        data: CocoData | StepError = resolve_dataset(options.data_root)
-    except StepError as exc:
-        data = exc
     for model in models:
         if options.resume:
             existing = find_record(options.results_dir, model.name, environment.tag or "")
@@ -407,7 +531,11 @@ def run_verification(
             model, options=options, environment=environment, device=device, data=data,
             backend=backend, reporter=reporter,
         )
-        write_record(options.results_dir, record)
+        try:
+            write_record(options.results_dir, record)
+        except (RecordError, ValueError) as exc:
+            summary.unwritten.append(f"{model.name}: {exc}")
+            reporter.note(model, f"its record could not be written: {exc}")
         summary.records.append(record)
         reporter.model_finished(model, record)
     return summary

@@ -28,6 +28,8 @@ from zoogen.verify.device import Device
 from zoogen.verify.evaluate import (
     Evaluation,
     coco_backend,
+    count_detections,
+    empty_detection_metrics,
     prepare_test_config,
     recall_fix,
     resolve_coco_backend,
@@ -38,7 +40,44 @@ if TYPE_CHECKING:
     import torch.nn as nn
     from mmengine.config import Config
 
-__all__ = ["DetectorSession", "SessionResult", "load_state_dict"]
+__all__ = ["DetectorSession", "SessionResult", "StateDictMismatch", "check_fit", "load_state_dict"]
+
+#: State-dict keys never counted as a misfit: BatchNorm's ``num_batches_tracked`` (absent from checkpoints
+#: saved by torch < 0.4.1 and from converted ones; unused at test time) and EMA copies of the weights kept
+#: beside them by some trainers (``ema_*``), which the model does not load.
+IGNORED_KEY_SUFFIXES = (".num_batches_tracked",)
+IGNORED_KEY_PREFIXES = ("ema_", "ema.")
+#: Beyond those, this many missing plus unexpected keys are tolerated (a stray buffer of an older
+#: MMDetection); more means the checkpoint is not the config's model and the record is an error.
+ALLOWED_MISFIT_KEYS = 2
+SHOWN_KEYS = 5
+
+
+class StateDictMismatch(Exception):
+    """The checkpoint's state dict does not fit the model of the config."""
+
+
+def check_fit(model_keys: int, missing: list[str], unexpected: list[str]) -> None:
+    """Raise `StateDictMismatch` when more than `ALLOWED_MISFIT_KEYS` keys are missing or unexpected
+    (ignoring `IGNORED_KEY_SUFFIXES` / `IGNORED_KEY_PREFIXES`); the message counts and names a few."""
+
+    def counted(keys: list[str]) -> list[str]:
+        return [k for k in keys if not k.endswith(IGNORED_KEY_SUFFIXES) and not k.startswith(IGNORED_KEY_PREFIXES)]
+
+    missing, unexpected = counted(missing), counted(unexpected)
+    if len(missing) + len(unexpected) <= ALLOWED_MISFIT_KEYS:
+        return
+    parts = []
+    if missing:
+        shown = ", ".join(missing[:SHOWN_KEYS]) + (", ..." if len(missing) > SHOWN_KEYS else "")
+        parts.append(f"{len(missing)} of the model's {model_keys} weights are missing from the checkpoint ({shown})")
+    if unexpected:
+        shown = ", ".join(unexpected[:SHOWN_KEYS]) + (", ..." if len(unexpected) > SHOWN_KEYS else "")
+        parts.append(f"{len(unexpected)} checkpoint weights are not in the model ({shown})")
+    raise StateDictMismatch(
+        "the checkpoint does not fit the config: " + "; ".join(parts)
+        + f" (at most {ALLOWED_MISFIT_KEYS} are tolerated)"
+    )
 
 _LOGGER_IDS = itertools.count(1)
 
@@ -84,6 +123,7 @@ class DetectorSession:
         coco_eval: ``auto`` | ``faster-coco-eval`` | ``pycocotools``.
         quiet: keep MMDetection's and pycocotools' console output out of the terminal (it is kept in
             :attr:`log`).
+        check_fit: refuse (`StateDictMismatch`) a checkpoint whose keys do not fit the model (`check_fit`).
     """
 
     def __init__(
@@ -97,6 +137,7 @@ class DetectorSession:
         work_dir: Path,
         coco_eval: str = "auto",
         quiet: bool = True,
+        check_fit: bool = True,
     ) -> None:
         from mmengine.logging import MMLogger
         from mmengine.registry import init_default_scope
@@ -104,6 +145,7 @@ class DetectorSession:
 
         self.device = device
         self.quiet = quiet
+        self.check_fit = check_fit
         self.coco_eval = resolve_coco_backend(coco_eval)
         self._log = io.StringIO()
         Path(work_dir).mkdir(parents=True, exist_ok=True)
@@ -134,6 +176,8 @@ class DetectorSession:
         model = revert_sync_batchnorm(model)
         state_dict = checkpoint.get("state_dict", checkpoint)
         self.missing_keys, self.unexpected_keys = load_state_dict(model, state_dict)
+        if self.check_fit:
+            check_fit(len(model.state_dict()), self.missing_keys, self.unexpected_keys)
         meta = checkpoint.get("meta") if isinstance(checkpoint.get("meta"), dict) else {}
         if "dataset_meta" in meta:  # as Runner.load_checkpoint does
             model.dataset_meta = copy.deepcopy(meta["dataset_meta"])
@@ -221,16 +265,20 @@ class DetectorSession:
             self._restrict_metrics_to_subset(evaluator)
             self.device.reset_peak_memory()
             start = time.perf_counter()
+            detections = 0
             for batch in self.loader:
                 if timer is not None and timer.wants_more:
                     with timer.step():
                         outputs = self._test_step(self.model, batch)
                 else:
                     outputs = self._test_step(self.model, batch)
+                detections += count_detections(outputs)
                 evaluator.process(data_samples=outputs, data_batch=batch)
             self._peak_mb = self.device.peak_memory_mb()
             with coco_backend(self.coco_eval), recall_fix():
                 metrics = evaluator.evaluate(len(self.dataset))
+            if detections == 0:
+                metrics = {**empty_detection_metrics(evaluator), **metrics}
             seconds = time.perf_counter() - start
         return Evaluation(
             metrics={key: float(value) for key, value in metrics.items()},
