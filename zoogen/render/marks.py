@@ -71,7 +71,7 @@ def value(number: float | None) -> str:
 def verdict_summary(record: VerificationRecord) -> str:
     """A short, language-neutral summary: ``box AP ✓; mask AP ⚠ 34.1 (34.7)``."""
     if record.status != "ok":
-        return f"error ({record.step or 'verify'})"
+        return f"error ({_word(record.step) if record.step else 'verify'})"
     parts = []
     for check in record.metrics:
         if check.verdict == "passed":
@@ -79,10 +79,15 @@ def verdict_summary(record: VerificationRecord) -> str:
         elif check.verdict == "drift":
             parts.append(f"{check.metric} {DRIFT} {value(check.measured)} ({value(check.published)})")
         elif check.measured is not None:
-            parts.append(f"{check.metric} {value(check.measured)} [{check.verdict}]")
+            parts.append(f"{check.metric} {value(check.measured)} [{_word(check.verdict)}]")
     if record.speed and record.speed.fps is not None:
-        parts.append(f"{record.speed.fps:.1f} fps [{record.speed.verdict}]")
+        parts.append(f"{record.speed.fps:.1f} fps [{_word(record.speed.verdict)}]")
     return "; ".join(parts) or "-"
+
+
+def _word(value: object) -> str:
+    """An enum member of the records as the word the record files hold (``passed``)."""
+    return str(getattr(value, "value", value))
 
 
 def newest_records(records: Mapping[str, list[VerificationRecord]]) -> dict[str, VerificationRecord]:

@@ -13,12 +13,15 @@ from zoogen.meta.registry import load_registry
 from zoogen.meta.schema import Zoo
 from zoogen.records import VerificationRecord
 from zoogen.render import markup
+from zoogen.render.links import mark_dead_links
 from zoogen.render.marks import Marker, newest_records, verdict_summary
+from zoogen.render.names import SOURCE_LANGUAGE, Names
 from zoogen.render.stats import zoo_statistics
-from zoogen.render.tables import Table, TableBuilder, all_models_table
+from zoogen.render.tables import Table, TableBuilder, all_models_table, method_link
 
 METHODS_DIR = "methods"
 REPORT_PAGE = "verification"
+LOCALISED_LANGUAGES = ("zh_CN",)  # languages zoogen ships its own words in (zoogen/templates/<language>.po)
 
 
 @dataclass
@@ -27,6 +30,8 @@ class PageSet:
 
     pages: dict[str, str] = field(default_factory=dict)
     links: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> reference label -> URL
+    footer: str | None = None  # the site's footer (zoo.yml: footer), English
+    localised: dict[str, PageSet] = field(default_factory=dict)  # language -> the pages with zoogen's words in it
 
     def write(self, source_dir: Path) -> list[Path]:
         """Write every page as ``<docname>.md`` below ``source_dir``, unchanged files left untouched."""
@@ -43,7 +48,7 @@ class PageSet:
         return written
 
 
-def _environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+def _environment(names: Names, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=loader or jinja2.PackageLoader("zoogen", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -51,7 +56,10 @@ def _environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        names.gettext, lambda singular, plural, n: names.gettext(singular if n == 1 else plural), newstyle=True)
     env.filters["md"] = markup.escape
     env.filters["mdlink"] = markup.link
     env.filters["mdurl"] = markup.url
@@ -62,52 +70,67 @@ def render_pages(
     zoo: Zoo,
     records: Mapping[str, list[VerificationRecord]] | None = None,
     loader: jinja2.BaseLoader | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> PageSet:
-    """Every page of the site for ``zoo``; language-neutral (Chinese comes from the catalogs)."""
-    registry = load_registry()
-    env = _environment(loader)
+    """Every page of the site for ``zoo``.
+
+    The pages are Sphinx's English source; translations come from the catalogs. Rendered with another
+    ``language``, zoogen's own words (template texts, registry names) are in that language: the site
+    turns the two renderings into a built-in catalog for the words a zoo's catalog does not have.
+    """
+    names = Names.for_language(load_registry(), language)
+    env = _environment(names, loader)
     newest = newest_records(records or {})
+    pages = PageSet(footer=getattr(zoo.info, "footer", None))
+    if language == SOURCE_LANGUAGE:
+        pages.localised = {other: render_pages(zoo, records, loader, other) for other in LOCALISED_LANGUAGES}
     titles = {method.id: method.title for method in zoo.methods}
-    common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE}
-    pages = PageSet()
+    common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE,
+              "quick_links": " · ".join(f"{{doc}}`{page}`" for page in ("models", "statistics", REPORT_PAGE))}
 
     def add(docname: str, template: str, extra_links: dict[str, str] | None = None, **context: object) -> None:
         links = {**zoo.info.links, **(extra_links or {})}
         definitions = "\n".join(f"[{label}]: {markup.url(url)}" for label, url in links.items())
         text = env.get_template(template).render(**common, **context, link_definitions=definitions)
-        pages.pages[docname] = text
+        pages.pages[docname] = mark_dead_links(text, zoo.info.links_report)
         pages.links[docname] = links
 
     add("index", "index.md.j2")
 
     marker = Marker(newest, report_link=f"../{REPORT_PAGE}.md") if newest else None
-    builder = TableBuilder(registry, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
+    builder = TableBuilder(names, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
     for method in zoo.methods:
         notes = marker.notes(method.models) if marker else []
-        notes_table = Table(["Model", "Verdicts", "Hardware", "Date"], notes) if notes else None
+        notes_table = Table([names.gettext(h) for h in ("Model", "Verdicts", "Hardware", "Date")], notes) \
+            if notes else None
         paper_url = method.paper.url if method.paper else None
         readme_url = _readme_url(zoo, method.readme)
         method_links = {label: url for label, url in (("paper", paper_url), ("readme", readme_url)) if url}
         add(f"{METHODS_DIR}/{method.id}", "method.md.j2", method_links, method=method,
             groups=builder.method_tables(method.models), notes_table=notes_table, readme_url=readme_url)
 
-    add("statistics", "statistics.md.j2", **_statistics_tables(zoo))
-    add("models", "models.md.j2", table=all_models_table(zoo.models, registry, titles))
+    add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
+    add("models", "models.md.j2", table=all_models_table(zoo.models, names, titles, METHODS_DIR))
+    add(REPORT_PAGE, "verification.md.j2", table=_report_table(zoo, newest, titles, names) if newest else None)
+    return pages
+
+
+def _report_table(zoo: Zoo, newest: Mapping[str, VerificationRecord], titles: dict[str, str],
+                  names: Names) -> Table:
     report_rows = []
     for model in zoo.models:
         record = newest.get(model.name)
         env_info = record.environment if record else None
         report_rows.append([
-            f"[{markup.escape(titles[model.method])}]({METHODS_DIR}/{model.method}.md)",
+            method_link(model.method, METHODS_DIR, titles[model.method]),
             markup.escape(model.name),
             markup.escape(verdict_summary(record)) if record else "-",
             markup.escape(env_info.device_name or env_info.device or "-") if env_info else "-",
             markup.escape(str(record.images)) if record and record.images else "-",
             markup.escape((env_info.date or "-")[:10]) if env_info else "-",
         ])
-    add(REPORT_PAGE, "verification.md.j2",
-        table=Table(["Method", "Model", "Verdicts", "Hardware", "Images", "Date"], report_rows))
-    return pages
+    headers = [names.gettext(h) for h in ("Method", "Model", "Verdicts", "Hardware", "Images", "Date")]
+    return Table(headers, report_rows)
 
 
 def _readme_url(zoo: Zoo, readme: str | None) -> str | None:
@@ -119,21 +142,21 @@ def _readme_url(zoo: Zoo, readme: str | None) -> str | None:
     return f"{base.rstrip('/')}/{readme.lstrip('/')}" if base else None
 
 
-def _statistics_tables(zoo: Zoo) -> dict[str, Table]:
+def _statistics_tables(zoo: Zoo, names: Names) -> dict[str, Table]:
     stats = zoo_statistics(zoo)
+    _ = names.gettext
     totals = [["Methods", stats.methods], ["Papers", stats.papers], ["Models", stats.models],
               ["Checkpoints", stats.checkpoints]]
     return {
-        "totals": Table(["Quantity", "Count"], [[name, str(count)] for name, count in totals], [0]),
+        "totals": Table([_("Quantity"), _("Count")], [[_(name), str(count)] for name, count in totals], [0]),
         "per_task_dataset": Table(
-            ["Task", "Dataset", "Models"],
-            [[markup.escape(task), markup.escape(dataset), str(count)]
+            [_("Task"), _("Dataset"), _("Models")],
+            [[markup.escape(names.task(task)), markup.escape(names.dataset(dataset)), str(count)]
              for task, dataset, count in stats.per_task_dataset],
-            [0],
         ),
         "per_method": Table(
-            ["Method", "Models", "Checkpoints"],
-            [[f"[{markup.escape(title)}]({METHODS_DIR}/{method_id}.md)", str(models), str(checkpoints)]
+            [_("Method"), _("Models"), _("Checkpoints")],
+            [[method_link(method_id, METHODS_DIR, title), str(models), str(checkpoints)]
              for method_id, title, models, checkpoints in stats.per_method],
         ),
     }

@@ -1,50 +1,71 @@
-"""Rows and columns: a method's models as tables, one per dataset and set of tasks.
+"""Rows and columns: a method's models as tables, one per dataset and set of tasks; the all-models table.
 
-Every Result is shown: a model with results on two datasets appears in both tables. Columns with no
-value in any row are dropped. Cells are Markdown, escaped; missing values are ``-``.
+Every Result is shown: a model with results on two datasets appears in both tables of its method page.
+Columns with no value in any row are dropped. Cells are Markdown, escaped; missing values are ``-``.
+Names (headers, tasks, datasets) are in the language of ``Names``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
 from dataclasses import dataclass, field
 
-from zoogen.meta.registry import Registry
 from zoogen.meta.schema import Model
+from zoogen.plots.anchors import anchor_html
 from zoogen.render import markup
 from zoogen.render.columns import metadata_value
 from zoogen.render.marks import Marker
+from zoogen.render.names import Names
 
 MISSING = "-"
 
 
 @dataclass
 class Table:
-    """A Markdown table: headers are translatable English, body cells are data."""
+    """A Markdown table: headers are translatable, body cells are data.
+
+    ``translate_columns`` hold prose (translated like headers); ``best_high`` and ``best_low`` are the numeric
+    columns that sort best-first with the higher or the lower value first; ``sortable`` adds filter and sort.
+    """
 
     headers: list[str]
     rows: list[list[str]]
     translate_columns: list[int] = field(default_factory=list)
+    best_high: list[int] = field(default_factory=list)
+    best_low: list[int] = field(default_factory=list)
+    sortable: bool = False
 
     def markdown(self) -> str:
-        classes = " ".join([".zoo-data", *(f".zoo-translate-{i}" for i in self.translate_columns)])
-        lines = [f"{{{classes}}}", "| " + " | ".join(self.headers) + " |", "|" + " --- |" * len(self.headers)]
+        classes = [".zoo-data", *([".zoo-sortable"] if self.sortable else []),
+                   *(f".zoo-translate-{i}" for i in self.translate_columns),
+                   *(f".zoo-best-high-{i}" for i in self.best_high),
+                   *(f".zoo-best-low-{i}" for i in self.best_low)]
+        lines = [f"{{{' '.join(classes)}}}", "| " + " | ".join(self.headers) + " |",
+                 "|" + " --- |" * len(self.headers)]
         lines += ["| " + " | ".join(cell or MISSING for cell in row) + " |" for row in self.rows]
         return "\n".join(lines)
 
 
 @dataclass
 class TableGroup:
-    """One table of a method page with its heading parts (translated separately)."""
+    """One table of a method page with its heading (in the language of the rendering)."""
 
     tasks: list[str]
     dataset: str
     table: Table
+    heading: str = ""
+
+
+def method_link(method_id: str, methods_dir: str, title: str) -> str:
+    """A link to a method page whose text is that page's title, in the page's language (``{doc}`` role)."""
+    if "`" in method_id or "<" in method_id:
+        return f"[{markup.escape(title)}]({methods_dir}/{markup.url(method_id)}.md)"
+    return f"{{doc}}`{methods_dir}/{method_id}`"
 
 
 @dataclass
 class TableBuilder:
-    registry: Registry
+    names: Names
     columns: list[str]
     config_base_url: str | None = None
     marker: Marker | None = None
@@ -65,8 +86,18 @@ class TableBuilder:
         tables = []
         for (dataset, _), group_models in groups.items():
             tasks = list(dict.fromkeys(r.task for m in group_models for r in m.results if r.dataset == dataset))
-            tables.append(TableGroup(tasks, dataset, self.table(group_models, dataset, tasks)))
+            tables.append(TableGroup(tasks, dataset, self.table(group_models, dataset, tasks),
+                                     self.heading(tasks, dataset)))
         return tables
+
+    def heading(self, tasks: list[str], dataset: str) -> str:
+        """``Object Detection and Instance Segmentation on COCO`` (escaped), in the rendering's language."""
+        names = self.names
+        if not dataset:
+            return names.gettext("Models without results")
+        listed = names.listing([markup.escape(names.task(task)) for task in tasks])
+        return names.gettext("%(tasks)s on %(dataset)s") % {
+            "tasks": listed, "dataset": markup.escape(names.dataset(dataset))}
 
     def table(self, models: list[Model], dataset: str, tasks: list[str]) -> Table:
         metric_columns = self._metric_columns(models, dataset, tasks)
@@ -75,25 +106,30 @@ class TableBuilder:
         for key in self.columns:
             if key == "metrics":
                 for task, metric in metric_columns:
-                    info = self.registry.metric(metric)
-                    headers.append(markup.escape(info.title if info else metric))
+                    headers.append(markup.escape(self.names.metric(metric)))
                     for row, model in zip(cells, models, strict=True):
                         row.append(self._metric_cell(model, task, dataset, metric))
                 continue
-            column = self.registry.columns[key]
-            headers.append(markup.escape(column.title))
+            headers.append(markup.escape(self.names.column(key)))
             for row, model in zip(cells, models, strict=True):
                 row.append(self._cell(key, model))
         keep = [i for i in range(len(headers)) if any(row[i] for row in cells)]
-        return Table([headers[i] for i in keep], [[row[i] or MISSING for i in keep] for row in cells])
+        rows = [[row[i] or MISSING for i in keep] for row in cells]
+        for row, model in zip(rows, models, strict=True):  # the row's id: plot points link to it
+            row[:1] = [anchor_html(model.name, dataset) + row[0]] if row else []
+        return Table([headers[i] for i in keep], rows)
 
     def _metric_columns(self, models: list[Model], dataset: str, tasks: list[str]) -> list[tuple[str, str]]:
         columns: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
         for task in tasks:
             for model in models:
                 for result in model.results:
                     if result.task == task and result.dataset == dataset:
-                        columns += [(task, m) for m in result.metrics if (task, m) not in columns]
+                        for metric in result.metrics:
+                            if (task, metric) not in seen:
+                                seen.add((task, metric))
+                                columns.append((task, metric))
         return columns
 
     def _metric_cell(self, model: Model, task: str, dataset: str, metric: str) -> str | None:
@@ -110,7 +146,7 @@ class TableBuilder:
             return self._config(model)
         if key == "download":
             return self._download(model)
-        value = metadata_value(model, self.registry.columns[key])
+        value = metadata_value(model, self.names.registry.columns[key])
         if value is None:
             return None
         text = markup.escape(value)
@@ -132,26 +168,52 @@ class TableBuilder:
         return " \\| ".join(links) or None
 
 
-def all_models_table(models: list[Model], registry: Registry, method_titles: Mapping[str, str]) -> Table:
-    """The one table of every model, for the searchable page."""
-    headers = ["Method", "Model", "Task", "Dataset", "box AP", "mask AP", "Other metrics",
-               registry.columns["inference_fps"].title, registry.columns["download"].title]
+def all_models_table(models: list[Model], names: Names, method_titles: dict[str, str], methods_dir: str) -> Table:
+    """One row per model, one column per metric (per dataset and metric when the zoo has several datasets).
+
+    A metric reported under two tasks of one dataset (box AP of a detector with masks) is one column.
+    """
+    datasets = Counter(result.dataset for model in models for result in model.results)
+    order = {dataset: index for index, (dataset, _) in enumerate(datasets.most_common())}
+    pairs: dict[tuple[str, str], None] = {}
+    for model in models:
+        for result in model.results:
+            for metric in result.metrics:
+                pairs.setdefault((result.dataset, names.registry.canonical("metrics", metric) or metric), None)
+    metric_columns = sorted(pairs, key=lambda pair: order[pair[0]])
+    several = len(datasets) > 1
+
+    headers = [names.gettext("Method"), names.column("name"), names.gettext("Task")]
+    for dataset, metric in metric_columns:
+        title = names.metric(metric)
+        headers.append(names.gettext("%(metric)s (%(dataset)s)") % {"metric": title, "dataset": names.dataset(
+            dataset)} if several else title)
+    headers += [names.column("inference_fps"), names.column("download")]
+
     rows = []
     for model in models:
-        for result in model.results or [None]:
-            metrics = dict(result.metrics) if result else {}
-            box, mask = metrics.pop("box AP", None), metrics.pop("mask AP", None)
-            others = ", ".join(f"{name} {value}" for name, value in metrics.items())
-            rows.append([
-                f"[{markup.escape(method_titles.get(model.method, model.method))}](methods/{model.method}.md)",
-                markup.escape(model.name),
-                markup.escape(result.task) if result else MISSING,
-                markup.escape(result.dataset) if result else MISSING,
-                str(box) if isinstance(box, float) else MISSING,
-                str(mask) if isinstance(mask, float) else MISSING,
-                markup.escape(others) or MISSING,
-                f"{model.speed[0].fps:.1f}" if model.speed else MISSING,
-                markup.link("model", model.weights) if model.weights else MISSING,
-            ])
-    return Table([markup.escape(h) for h in headers], rows)
+        values: dict[tuple[str, str], float | str] = {}
+        for result in model.results:
+            for metric, value in result.metrics.items():
+                values.setdefault((result.dataset, names.registry.canonical("metrics", metric) or metric), value)
+        tasks = list(dict.fromkeys(result.task for result in model.results))
+        title = method_titles.get(model.method, model.method)
+        rows.append([
+            method_link(model.method, methods_dir, title),
+            markup.escape(model.name),
+            markup.escape(names.gettext(", ").join(names.task(task) for task in tasks)) or MISSING,
+            *(markup.escape(values[pair]) if pair in values else MISSING for pair in metric_columns),
+            f"{model.speed[0].fps:.1f}" if model.speed else MISSING,
+            markup.link("model", model.weights) if model.weights else MISSING,
+        ])
+    first_metric = 3
+    best_high = [first_metric + i for i, (_, metric) in enumerate(metric_columns) if _higher_is_better(names, metric)]
+    best_low = [first_metric + i for i, (_, metric) in enumerate(metric_columns) if i + first_metric not in best_high]
+    speed = first_metric + len(metric_columns)
+    return Table([markup.escape(h) for h in headers], rows, best_high=[*best_high, speed], best_low=best_low,
+                 sortable=True)
 
+
+def _higher_is_better(names: Names, metric: str) -> bool:
+    info = names.registry.metric(metric)
+    return info.higher_is_better if info else True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from html import escape
 
 LANGUAGES = ("en", "zh_CN")
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
@@ -30,3 +31,13 @@ def switch_url(pagename: str, target: str) -> str:
         return f"/{target}/{version}/{pagename}.html"
     depth = pagename.count("/") + 1
     return "../" * depth + f"{target}/{pagename}.html"
+
+
+def alternate_links(pagename: str, current: str) -> str:
+    """``<link rel="alternate">`` tags naming the page in every language (read by ``zoogen.js``)."""
+    tags = []
+    for lang in LANGUAGES:
+        marker = ' data-zoogen-current=""' if lang == current else ""
+        tags.append(f'<link rel="alternate" hreflang="{lang.replace("_", "-")}" data-zoogen-lang="{lang}"'
+                    f'{marker} title="{escape(LANGUAGE_NAMES[lang])}" href="{escape(switch_url(pagename, lang))}">')
+    return "\n".join(tags) + "\n"

@@ -11,6 +11,7 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
 DATA_CLASS = "zoo-data"
+NAV_CLASS = "zoo-nav"
 TRANSLATE_PREFIX = "zoo-translate-"
 WORDS_DOMAIN = "zoogen"
 
@@ -27,6 +28,10 @@ class DataTableCells(SphinxTransform):
 
     def apply(self, **kwargs: object) -> None:
         words = _words(tuple(self.config.locale_dirs), self.config.language or "en", str(self.env.srcdir))
+        cell_text = getattr(self.app, "zoogen_cell_text", {}).get(self.env.docname, {})
+        for paragraph in self.document.findall(nodes.paragraph):
+            if NAV_CLASS in paragraph.get("classes", []):  # links whose text is the target's title
+                paragraph["translatable"] = False
         for table in self.document.findall(nodes.table):
             classes = table.get("classes", [])
             if DATA_CLASS not in classes:
@@ -39,6 +44,10 @@ class DataTableCells(SphinxTransform):
                             continue
                         for element in entry.findall(nodes.paragraph):
                             element["translatable"] = False
+                            localised = cell_text.get(element.astext())
+                            if localised is not None:  # a registry name the renderer gave in this language
+                                element.clear()
+                                element += nodes.Text(localised)
                         for reference in entry.findall(nodes.reference):
                             _translate_link_text(reference, words)
 
