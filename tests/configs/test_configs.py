@@ -69,6 +69,9 @@ def test_exact_with_and_without_configs_prefix(configs: Path) -> None:
     # the folder holding ``configs/`` works as a root too
     resolved = resolve_config(configs.parent, "configs/retinanet/retinanet_r50_fpn_1x_coco.py")
     assert resolved is not None and resolved.name == "configs/retinanet/retinanet_r50_fpn_1x_coco.py"
+    renamed = resolve_config(configs.parent, "configs/faster_rcnn/faster_rcnn_r50_fpn_mstrain_3x_coco.py")
+    assert renamed is not None and renamed.via == VIA_RENAMED and renamed.inside_root
+    assert renamed.name == "configs/faster_rcnn/faster-rcnn_r50_fpn_ms-3x_coco.py"
 
 
 @pytest.mark.parametrize(("written", "expected", "via", "rule"), [

@@ -99,8 +99,9 @@ class RenameTable:
         """
         used: list[str] = []
         for method in (*self.methods, folder):
-            if "_" in method and stem.startswith(method + "_"):
-                stem = method.replace("_", "-") + stem[len(method):]
+            spelled = _spell_method(stem, method)
+            if spelled != stem:
+                stem = spelled
                 used.append(f"{method}_ -> {method.replace('_', '-')}_")
                 break
         for rule in self.rewrites:
@@ -136,11 +137,14 @@ def mmdet3_spelling(relative: PurePath) -> PurePath:
 
     ``faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py`` -> ``faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py``.
     """
-    method = relative.parent.name
-    name = relative.name
-    if method and "_" in method and name.startswith(method + "_"):
-        name = method.replace("_", "-") + name[len(method):]
-    return relative.with_name(name)
+    return relative.with_name(_spell_method(relative.name, relative.parent.name))
+
+
+def _spell_method(name: str, method: str) -> str:
+    """``name`` with its leading ``method`` (words joined by ``_``) joined by ``-`` instead."""
+    if "_" in method and name.startswith(method + "_"):
+        return method.replace("_", "-") + name[len(method):]
+    return name
 
 
 def load_rename_table(path: Path | None = None) -> RenameTable:
@@ -181,7 +185,8 @@ def resolve_config(configs_root: Path | None, config: str | None, *,
             return _found(configs_root, configs_root / candidate, None, VIA_EXACT, None)
     if ".." in relative.parts or not relative.parts:
         return None  # renames only ever apply to a plain folder/file name
-    return _renamed(configs_root, relative, table or load_rename_table())
+    holder = written.parts[:1] == ("configs",) and (configs_root / "configs").is_dir()
+    return _renamed(configs_root / "configs" if holder else configs_root, relative, table or load_rename_table())
 
 
 def _renamed(root: Path, relative: PurePosixPath, table: RenameTable) -> ResolvedConfig | None:
