@@ -13,7 +13,7 @@ MODEL_INDEX_KEYS = ("Import", "Collections", "Models")
 COLLECTION_KEYS = ("Name", "Metadata", "Paper", "Code", "README", "Image", "Models")
 MODEL_KEYS = (
     "Name", "In Collection", "Config", "Metadata", "Results", "Weights", "Paper", "Code", "README",
-    "Alias", "Converted From", "Image", "Log", "Tolerance", "Zoo",
+    "Alias", "Converted From", "Image", "Log", "Tolerance", "Zoo", "Verify",
 )
 RESULT_KEYS = ("Task", "Dataset", "Metrics")
 PAPER_KEYS = ("URL", "Title")

@@ -197,7 +197,8 @@ class MetafileReader:
             results=self._results(fields.get("Results"), (*path, original_key(raw, "Results"))),
             weights=normalise.weights_url(fields.get("Weights"), at("Weights"), self.diags),
             log=normalise.optional_url(fields.get("Log"), at("Log"), "Log", self.diags),
-            speed=normalise.speed_records(metadata, self.doc.at(*path, original_key(raw, "Metadata")), self.diags),
+            speed=normalise.speed_records(
+                metadata, lambda key: self.doc.at(*path, original_key(raw, "Metadata"), key), self.diags),
             paper=self._paper(fields.get("Paper"), at("Paper")),
             code=self._code(fields.get("Code"), at("Code")),
             readme=normalise.one_line(fields.get("README")),
@@ -207,7 +208,17 @@ class MetafileReader:
             location=where,
             field_locations={key: at(key) for key in ("Name", "In Collection", "Config", "Weights")
                              if key in fields},
+            verify_skip=self._verify_skip(fields.get("Verify"), at("Verify")),
         )
+
+    def _verify_skip(self, raw: Any, where: Location) -> str | None:
+        """``Verify: {skip: <reason>}`` marks a model that this zoo's tools cannot verify."""
+        if raw is None:
+            return None
+        if isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get("skip"), str) and raw["skip"].strip():
+            return normalise.one_line(raw["skip"])
+        self.diags.warn("Verify should be {skip: <reason the model cannot be verified>}; ignored", where, "Verify")
+        return None
 
     def _converted_from(self, raw: Any) -> str | None:
         if isinstance(raw, dict):

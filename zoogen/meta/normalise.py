@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -136,7 +137,8 @@ def resolution(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def speed_records(metadata: dict[str, Any], where: Location, diags: Diagnostics) -> list[SpeedRecord]:
+def speed_records(metadata: dict[str, Any], where_of: Callable[[str], Location],
+                  diags: Diagnostics) -> list[SpeedRecord]:
     """``inference time (ms/im)`` (a list of measurements, or a bare number) and the older ``(s/im)``."""
     records: list[SpeedRecord] = []
     for key, scale in (("inference time (ms/im)", 1.0), ("inference time (s/im)", 1000.0)):
@@ -144,6 +146,7 @@ def speed_records(metadata: dict[str, Any], where: Location, diags: Diagnostics)
         if raw is None:
             continue
         items = raw if isinstance(raw, list) else [raw]
+        where = where_of(key)
         for item in items:
             if isinstance(item, dict):
                 value = number(item.get("value"))

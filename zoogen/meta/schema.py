@@ -61,6 +61,7 @@ class Model:
     tolerances: dict[str, float]
     location: Location
     field_locations: dict[str, Location] = field(default_factory=dict)
+    verify_skip: str | None = None  # zoogen extension ``Verify: {skip: <reason>}``: not verifiable, and why
 
     def where(self, field_name: str) -> Location:
         """Line of one of the model's fields, else of the model."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from zoogen.errors import Diagnostics, Level
 from zoogen.meta.yaml_source import YamlDocument
 
+_INSTANCE = re.compile(r"a valid dictionary or instance of \w+")
 # Error types that are repairs rather than faults: reported as warnings (errors under --strict).
 WARNING_TYPES = frozenset({"extra_forbidden"})
 
@@ -26,8 +28,8 @@ def data_path(data: Any, loc: Sequence[Any]) -> tuple[Any, ...]:
         elif isinstance(node, dict) and isinstance(part, str) and part.endswith("]"):
             continue  # pydantic's tag of a dict key validator: "[key]"
         else:
-            if isinstance(node, dict) and not path and part not in node:
-                path.append(part)  # a missing top-level field: name it
+            if isinstance(node, dict) and isinstance(part, str) and part not in node:
+                path.append(part)  # a missing field: name it (its line is its parent's)
             break
         path.append(part)
     return tuple(path)
@@ -39,8 +41,8 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key; ignored"
     if kind == "missing":
         return "required field is missing"
-    message = str(error["msg"])
-    message = message.removeprefix("Value error, ")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    message = _INSTANCE.sub("a mapping", message).replace("valid dictionary", "mapping")
     value = error.get("input")
     if kind not in ("missing",) and not isinstance(value, dict | list):
         shown = repr(value)
@@ -59,12 +61,13 @@ def report(
     base: tuple[Any, ...] = (),
     prefix: str = "",
     level: Level = "error",
-) -> list[tuple[Any, ...]]:
-    """Add one diagnostic per pydantic error; return the data paths (below ``base``) that were wrong."""
-    wrong: list[tuple[Any, ...]] = []
-    for item in error.errors():
+) -> list[tuple[tuple[Any, ...], str]]:
+    """Add one diagnostic per pydantic error; return each wrong data path (below ``base``) and error type."""
+    wrong: list[tuple[tuple[Any, ...], str]] = []
+    items = sorted(error.errors(), key=lambda item: doc.at(*base, *data_path(data, item["loc"])).line)
+    for item in items:
         path = data_path(data, item["loc"])
-        wrong.append(path)
+        wrong.append((path, item["type"]))
         field = ".".join(str(part) if not isinstance(part, int) else f"[{part}]" for part in path).replace(".[", "[")
         field = f"{prefix}.{field}" if prefix and field else (prefix or field or None)
         kind = "warning" if item["type"] in WARNING_TYPES else level

@@ -50,15 +50,13 @@ def _validate(doc: YamlDocument, data: dict[str, Any], diags: Diagnostics) -> Zo
         try:
             return ZooSpec.model_validate(data)
         except ValidationError as exc:
-            wrong = validation.report(exc, doc, diags, data=data)
-            kinds = [item["type"] for item in exc.errors()]
-            data = _without(data, wrong, kinds)
+            data = _without(data, validation.report(exc, doc, diags, data=data))
     return ZooSpec()
 
 
-def _without(data: dict[str, Any], paths: list[tuple[Any, ...]], kinds: list[str]) -> dict[str, Any]:
+def _without(data: dict[str, Any], wrong: list[tuple[tuple[Any, ...], str]]) -> dict[str, Any]:
     data = dict(data)
-    for path, kind in zip(paths, kinds, strict=True):
+    for path, kind in wrong:
         if not path:
             continue
         if kind == "extra_forbidden" and len(path) > 1:
