@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from zoogen.cli.options import zoo_option
+from zoogen.cli.verify_slurm import pop_slurm_options, resubmit_command, slurm_options, status_command, submit_run
 from zoogen.records import RecordError, VerificationRecord, load_records, merge_results
 
 EXIT_USAGE = 2
@@ -185,6 +186,7 @@ def error_lines(records: list[VerificationRecord]) -> list[str]:
               help="With --stale/--estimate: records older than DAYS need verifying again.")
 @click.option("--estimate", is_flag=True,
               help="Print the device-hours the selected (or, with --stale, the stale) models need; run nothing.")
+@slurm_options
 @click.pass_context
 def verify_command(ctx: click.Context, **opts: Any) -> None:
     """Re-evaluate published checkpoints and compare them with the metafiles' numbers.
@@ -195,6 +197,9 @@ def verify_command(ctx: click.Context, **opts: Any) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    slurm = pop_slurm_options(opts)  # --slurm: submit a job array instead (zoogen/cli/verify_slurm.py)
+    if slurm is not None:
+        sys.exit(submit_run(ctx, slurm, opts))
     sys.exit(_run(**opts))
 
 
@@ -355,8 +360,6 @@ def merge_command(shard_dirs: tuple[Path, ...], into: Path) -> None:
     click.echo(f"{into}: {count} record(s) of {len(merged)} model(s) from {len(shard_dirs)} folder(s)")
 
 
-
-
 @verify_command.command("plan")
 @zoo_option("--zoo", "zoo_dir")
 @click.option("--results", "results_dir", type=click.Path(path_type=Path), default=Path("results"),
@@ -418,3 +421,7 @@ def _torch_version() -> str | None:
     from zoogen.verify.environment import package_version
 
     return package_version("torch")
+
+
+verify_command.add_command(status_command)  # zoogen/cli/verify_slurm.py
+verify_command.add_command(resubmit_command)
