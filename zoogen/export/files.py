@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from zoogen.meta.schema import Model, Zoo
 from zoogen.records import safe_file_name, slugify
 
+EXPORTS_DIR = "exports"  # beside the languages: <out>/exports
 MODELS_JSON = "models.json"
 SCHEMA_JSON = "models.schema.json"
 MODEL_INDEX_DIR = "model-index"

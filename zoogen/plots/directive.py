@@ -18,6 +18,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from zoogen.errors import ZoogenError
+from zoogen.export.files import EXPORTS_DIR, csv_name, task_datasets
 from zoogen.plots.anchors import row_anchor
 from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
 from zoogen.plots.source import ZooData, zoo_data
@@ -27,7 +28,6 @@ from zoogen.plots.words import Words
 WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
 
 METHODS_DIR = "methods"
-EXPORTS_DIR = "exports"
 
 
 @cache
@@ -67,6 +67,7 @@ class ZooPlots(SphinxDirective):
     """``zoo-plots [METHOD]``: the accuracy/speed plots of the zoo, or of one method page."""
 
     optional_arguments = 1
+    final_argument_whitespace = True
     has_content = False
 
     def run(self) -> list[nodes.Node]:
@@ -102,14 +103,14 @@ class ZooExports(SphinxDirective):
         zoo, _ = _zoo(self)
         if base == "":  # zoogen build: <out>/<language>/<page>.html beside <out>/exports/
             base = "../" * (self.env.docname.count("/") + 1) + f"{EXPORTS_DIR}/"
-        from zoogen.export.files import csv_name, task_datasets
 
         words = _words(self)
 
         def a(href: str, text: str) -> str:
             return f'<a class="reference external" href="{html.escape(base + href)}">{html.escape(text)}</a>'
 
-        csvs = ", ".join(a(csv_name(task, dataset), f"{task} / {dataset}") for task, dataset in task_datasets(zoo))
+        csvs = ", ".join(a(csv_name(task, dataset), f"{words.term('tasks', task)} / {words.term('datasets', dataset)}")
+                         for task, dataset in task_datasets(zoo))
         def say(english: str) -> str:
             return html.escape(words(english))
 

@@ -79,8 +79,9 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
     metric = words.term("metrics", plot.metric)
     methods = list(dict.fromkeys(p.method_title for p in plot.points))
     colours = dict(zip(methods, cycle(COLOURS), strict=False))
-    legend_rows = -(-len(methods) // 3) if len(methods) > 1 else 0
-    settings = {"svg.fonttype": "none", "font.family": FONT_FAMILY, "font.size": 9,
+    legend_rows = -(-(len(methods) + 3) // 4)
+    settings = {"svg.fonttype": "none", "font.family": ["sans-serif"], "font.sans-serif": FONT_FAMILY[:-1],
+                "font.size": 9,
                 "svg.hashsalt": plot.id, "axes.spines.top": False, "axes.spines.right": False}
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # fonts of the stack not installed
     with matplotlib.rc_context(settings), warnings.catch_warnings():
@@ -108,19 +109,15 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
         axes.set_xlabel(f"{words.speed_label()} · {plot.hardware}")
         axes.set_ylabel(metric)
         axes.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
-        handles = [Line2D([], [], linestyle="--", color="#555555", label=words("Pareto front"))]
+        handles = [Line2D([], [], marker="o", linestyle="", color=colours[m], markeredgecolor="#222222", label=m)
+                   for m in methods]
+        handles.append(Line2D([], [], linestyle="--", color="#555555", label=words("Pareto front")))
         handles += [Line2D([], [], marker=MARKERS[v], linestyle="", color="#888888", markeredgecolor="#222222",
                            label=words(label)) for v, label in (("passed", "verified"), ("drift", "drift"))
                     if any(p.verdict == v for p in plot.points)]
-        axes.legend(handles=handles, loc="lower right", frameon=True, fontsize=8)
-        if legend_rows:
-            method_handles = [Line2D([], [], marker="o", linestyle="", color=colours[m], markeredgecolor="#222222",
-                                     label=m) for m in methods]
-            figure.legend(handles=method_handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
-            figure.subplots_adjust(bottom=(0.6 + 0.19 * legend_rows) / (4.6 + 0.19 * legend_rows) + 0.04,
-                                   top=0.97, left=0.08, right=0.98)
-        else:
-            figure.subplots_adjust(bottom=0.12, top=0.97, left=0.08, right=0.98)
+        figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
+        figure.subplots_adjust(bottom=(0.6 + 0.19 * legend_rows) / (4.6 + 0.19 * legend_rows) + 0.04,
+                               top=0.97, left=0.08, right=0.98)
         buffer = io.StringIO()
         FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": None})
     return _annotate(buffer.getvalue(), plot, words, metric)
