@@ -57,20 +57,20 @@ class StateDictMismatch(Exception):
     """The checkpoint's state dict does not fit the model of the config."""
 
 
-def check_fit(model_keys: int, missing: list[str], unexpected: list[str]) -> None:
+def check_fit(model_keys: list[str], missing: list[str], unexpected: list[str]) -> None:
     """Raise `StateDictMismatch` when more than `ALLOWED_MISFIT_KEYS` keys are missing or unexpected
     (ignoring `IGNORED_KEY_SUFFIXES` / `IGNORED_KEY_PREFIXES`); the message counts and names a few."""
 
     def counted(keys: list[str]) -> list[str]:
         return [k for k in keys if not k.endswith(IGNORED_KEY_SUFFIXES) and not k.startswith(IGNORED_KEY_PREFIXES)]
 
-    missing, unexpected = counted(missing), counted(unexpected)
+    missing, unexpected, total = counted(missing), counted(unexpected), len(counted(list(model_keys)))
     if len(missing) + len(unexpected) <= ALLOWED_MISFIT_KEYS:
         return
     parts = []
     if missing:
         shown = ", ".join(missing[:SHOWN_KEYS]) + (", ..." if len(missing) > SHOWN_KEYS else "")
-        parts.append(f"{len(missing)} of the model's {model_keys} weights are missing from the checkpoint ({shown})")
+        parts.append(f"{len(missing)} of the model's {total} weights are missing from the checkpoint ({shown})")
     if unexpected:
         shown = ", ".join(unexpected[:SHOWN_KEYS]) + (", ..." if len(unexpected) > SHOWN_KEYS else "")
         parts.append(f"{len(unexpected)} checkpoint weights are not in the model ({shown})")
@@ -177,7 +177,7 @@ class DetectorSession:
         state_dict = checkpoint.get("state_dict", checkpoint)
         self.missing_keys, self.unexpected_keys = load_state_dict(model, state_dict)
         if self.check_fit:
-            check_fit(len(model.state_dict()), self.missing_keys, self.unexpected_keys)
+            check_fit(list(model.state_dict()), self.missing_keys, self.unexpected_keys)
         meta = checkpoint.get("meta") if isinstance(checkpoint.get("meta"), dict) else {}
         if "dataset_meta" in meta:  # as Runner.load_checkpoint does
             model.dataset_meta = copy.deepcopy(meta["dataset_meta"])
