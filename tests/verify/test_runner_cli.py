@@ -617,3 +617,37 @@ def test_two_shards_merged_equal_one_full_run(tiny_zoo, tiny_server, tiny_coco, 
 
     assert metrics(tmp_path / "merged") == metrics(tmp_path / "full")
     assert sorted(metrics(tmp_path / "full")) == names
+
+
+def test_summary_readable_at_80_columns(setup: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    long_error = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity) " * 2
+    monkeypatch.setattr(runner_module, "mmdet_backend", FakeBackend(fail=long_error.strip()))
+    zoo = _many_models_zoo(tiny_detector.write_tiny_zoo(tmp_path / "zoo", setup["url"], 40.0),
+                           ["cascade-mask-rcnn_x101-64x4d_fpn_ms-3x_coco", "tiny"])
+    result = CliRunner().invoke(verify_command, _cli_args(tmp_path, setup, zoo), terminal_width=80)
+    assert result.exit_code == 1
+    table, _, below = result.stdout.partition("└")
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert "cascade-mask-rcnn_x101-64x4d_fpn_ms-3x_coco" in table.replace("│", "").replace("\n", "").replace(" ", "")
+    assert "CUDA" not in table  # errors are not folded into a column ...
+    flat = " ".join(below.split())
+    assert "tiny: evaluate failed: CUDA out of memory. Tried to allocate 2.00 GiB" in flat  # ... but listed below
+
+
+@pytest.mark.slow
+def test_checkpoint_detecting_nothing_is_loud_drift(tiny_checkpoint: Path, tiny_coco, tiny_configs_root,
+                                                    tiny_box_ap, tmp_path: Path) -> None:
+    checkpoint = torch.load(tiny_checkpoint, map_location="cpu", weights_only=True)
+    checkpoint["state_dict"]["bbox_head.retina_cls.bias"].fill_(-1e4)  # no box scores above the threshold
+    blind = tiny_detector.save_checkpoint(checkpoint["state_dict"], checkpoint["meta"], tmp_path / "ckpt",
+                                          name="tiny-blind")
+    with CheckpointServer() as server:
+        server.add(blind.name, blind.read_bytes())
+        zoo = tiny_detector.write_tiny_zoo(tmp_path / "zoo", server.url(blind.name), tiny_box_ap)
+        args = _tiny_args(zoo, tmp_path / "results", tmp_path / "cache", tiny_coco, tiny_configs_root)
+        result = CliRunner().invoke(verify_command, [*args, "--fail-on-drift"])
+    assert result.exit_code == 1, result.output
+    (records,) = load_records(tmp_path / "results").values()
+    (record,) = records
+    assert record.status == "ok"
+    assert [(m.metric, m.measured, m.verdict) for m in record.metrics] == [("box AP", 0.0, "drift")]
