@@ -7,6 +7,7 @@ import click
 from zoogen import __version__
 from zoogen.cli.build import build_command, check_command, i18n_group
 from zoogen.cli.export import export_command
+from zoogen.cli.importer import import_command
 from zoogen.cli.init import init_command
 from zoogen.cli.links import links_command
 
@@ -23,6 +24,7 @@ cli.add_command(i18n_group)
 cli.add_command(export_command)
 cli.add_command(init_command)
 cli.add_command(links_command)
+cli.add_command(import_command)
 
 
 def _add_verify() -> None:

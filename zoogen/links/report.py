@@ -63,4 +63,5 @@ def write_report(path: Path, entries: list[dict[str, Any]]) -> None:
                                      suffix=".tmp", delete=False) as handle:
         json.dump(entries, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
+    os.chmod(handle.name, 0o644)  # a temporary file is private; the result is not
     os.replace(handle.name, path)

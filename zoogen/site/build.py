@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from zoogen.errors import ZoogenError
+from zoogen.export.files import EXPORTS_DIR
+from zoogen.export.publish import stage_exports
 
 REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8"><title>Model Zoo</title>
@@ -67,8 +69,10 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
             html = Path(staging) / language / "html"
             run_sphinx(sphinx_command("html", source, html, zoo, results, language, strict))
             built.append(BuildResult(language, out_dir / language, time.perf_counter() - started))
+        exports = stage_exports(zoo, results, strict, Path(staging))  # language-neutral, at the site's root
         for result in built:
             swap_into_place(Path(staging) / result.language / "html", result.output)
+        swap_into_place(exports, out_dir / EXPORTS_DIR)
     (out_dir / "index.html").write_text(REDIRECT.format(language=languages[0]), encoding="utf-8")
     return built
 

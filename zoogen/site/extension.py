@@ -86,6 +86,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_pages_dir", "", "env", str)
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
+    app.setup_extension("zoogen.plots.directive")  # zoo-plots and zoo-exports
     app.add_transform(DataTableCells)
     app.add_transform(TranslatedReferenceLinks)
     app.add_js_file("zoo-table.js")
