@@ -8,6 +8,7 @@ Paths:
 * ``/big.pth``                200, a 200 kB checkpoint (HEAD has its Content-Length);
 * ``/tiny.pth``               200, 300 bytes of HTML where a checkpoint is expected;
 * ``/r301``, ``/r302``        a redirect to ``/ok``; ``/loop-a`` <-> ``/loop-b`` redirect to each other;
+* ``/to-file``                a redirect to ``file:///etc/passwd``;
 * ``/chain/<n>``              ``n`` redirects in a row, then ``/ok``;
 * ``/401``, ``/404``, ``/410``  those codes;
 * ``/s3-403``                 403; the GET body is an S3 ``AccessDenied`` error document;
@@ -80,6 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(int(path[2:]), "/ok")
         elif path in ("/loop-a", "/loop-b"):
             self._redirect(302, "/loop-b" if path == "/loop-a" else "/loop-a")
+        elif path == "/to-file":
+            self._redirect(302, "file:///etc/passwd")
         elif path.startswith("/chain/"):
             left = int(path.rsplit("/", 1)[1])
             self._redirect(302, f"/chain/{left - 1}" if left > 1 else "/ok")

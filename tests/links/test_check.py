@@ -47,6 +47,11 @@ def test_redirect_loop_and_long_chain_are_dead(server: LinkServer) -> None:
     assert [r for r in server.requests if r[0] == "GET"] == []  # a dead chain is not asked again with GET
 
 
+def test_redirect_out_of_http_is_dead(server: LinkServer) -> None:
+    result = check(server, "/to-file")
+    assert result.status == "dead" and "non-http(s) URL" in (result.reason or "")
+
+
 def test_head_refused_falls_back_to_a_ranged_get(server: LinkServer) -> None:
     result = check(server, "/ranged", checkpoint=True)
     assert (result.status, result.code, result.length) == ("alive", 206, RANGED)

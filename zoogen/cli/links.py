@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,7 +14,10 @@ from zoogen.cli.options import zoo_option
 from zoogen.errors import ZoogenError
 from zoogen.meta import load_zoo
 
-DAY = 24 * 3600
+if TYPE_CHECKING:
+    from zoogen.links.cache import LinkCache
+    from zoogen.links.check import CheckSettings, LinkResult
+    from zoogen.links.collect import LinkTarget
 
 
 @click.command("links")
@@ -59,7 +64,7 @@ def links_command(zoo: Path, json_path: Path | None, fail_on: str, cache_path: P
     settings = CheckSettings(per_host=per_host, workers=connections, connect_timeout=timeout,
                              read_timeout=timeout, retries=retries)
     cache = LinkCache(cache_path or default_cache_path(), cache_hours * 3600) if cache_hours > 0 else None
-    results = check_links(targets, settings, cache)
+    results = _check_with_progress(targets, settings, cache, check_links)
     entries = report_entries(results, previous)
     if json_path:
         write_report(json_path, entries)
@@ -67,6 +72,20 @@ def links_command(zoo: Path, json_path: Path | None, fail_on: str, cache_path: P
     failing = {"dead"} if fail_on == "dead" else {"dead", "unreachable"}
     if any(entry["status"] in failing for entry in entries):
         sys.exit(1)
+
+
+def _check_with_progress(targets: list[LinkTarget], settings: CheckSettings, cache: LinkCache | None,
+                         check_links: Callable[..., list[LinkResult]]) -> list[LinkResult]:
+    """``check_links`` with a progress bar on a terminal (stderr); plain otherwise."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return check_links(targets, settings, cache)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("checking links", total=len(targets))
+        return check_links(targets, settings, cache, lambda _: progress.advance(task))
 
 
 def _summary(entries: list[dict], json_path: Path | None) -> None:

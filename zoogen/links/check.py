@@ -6,7 +6,7 @@ Classification (the rules of the report):
   least ``min_checkpoint_bytes`` when the length is known;
 * ``dead``: 401, 403, 404, 410 and the other 4xx (but 408 and 429), an S3/OSS error body (``NoSuchBucket``,
   ``NoSuchKey``, ``AccessDenied``...), a redirect loop or chain longer than ``max_redirects``, a redirect
-  without ``Location``, or a checkpoint of a few hundred bytes;
+  without ``Location`` or to a non-http(s) URL, or a checkpoint of a few hundred bytes;
 * ``unreachable``: 408, 429 and 5xx after the retries, time-outs and dropped connections after the retries.
 
 HEAD is trusted only when it answers 2xx (and, for a checkpoint, a plausible ``Content-Length``); any other
@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -184,6 +184,8 @@ class LinkChecker:
                     if not location:
                         raise _Dead(f"HTTP {response.status} without Location", response.status, url)
                     url = urljoin(url, location)
+                    if urlparse(url).scheme not in ("http", "https"):
+                        raise _Dead(f"redirect to a non-http(s) URL ({url[:80]})", response.status, url)
                     if url in seen:
                         raise _Dead(f"redirect loop after {len(seen)} hop(s)", response.status, url)
                     seen.append(url)

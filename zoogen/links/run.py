@@ -14,6 +14,9 @@ def check_links(targets: list[LinkTarget], settings: CheckSettings, cache: LinkC
     """Results in the order of ``targets``; fresh cached answers are reused and nothing is sent for them."""
     cached = {id(t): hit for t in targets if cache and (hit := cache.get(t))}
     pending = [t for t in targets if id(t) not in cached]
+    if progress:
+        for hit in cached.values():
+            progress(hit)
     checker = LinkChecker(settings)
     try:
         checked = dict(zip(map(id, pending), checker.check_all(pending, progress), strict=True))
