@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import tiny_detector
 from click.testing import CliRunner
 
 from zoogen.cli.verify import verify_command
@@ -55,3 +56,14 @@ def test_slurm_options_need_slurm_and_status_needs_a_submission(tmp_path: Path) 
     assert result.exit_code == 2
     assert result.output.strip() == (f"zoogen verify: no Slurm submission under {tmp_path / '.slurm'} "
                                      "(submit one with zoogen verify --slurm)")
+
+
+def test_a_run_level_problem_is_one_usage_error_before_anything_is_queued(tmp_path: Path) -> None:
+    zoo = tiny_detector.write_tiny_zoo(tmp_path / "zoo", "http://127.0.0.1:9/tiny_20260101-abcdef12.pth", 40.0)
+    (tmp_path / "configs").mkdir()
+    result = CliRunner().invoke(verify_command, [
+        "--zoo", str(zoo), "--data-root", str(tmp_path / "no-such-coco"), "--configs-root", str(tmp_path / "configs"),
+        "--results", str(tmp_path / "results"), "--slurm", "--shards", "2"])
+    assert result.exit_code == 2, result.output
+    assert "no-such-coco" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "results" / ".slurm").exists()

@@ -130,7 +130,7 @@ def forwarded_args(command: click.Command, opts: dict[str, Any]) -> list[str]:
 def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) -> int:
     """``zoogen verify --slurm ...``: write the scripts, submit them, and with ``--wait`` follow them."""
     from zoogen.meta.loader import load_zoo
-    from zoogen.verify.runner import select_models
+    from zoogen.verify.runner import RunError, VerifyOptions, check_run, default_configs_root, select_models
 
     assert request.options is not None
     if opts.get("shard"):
@@ -144,13 +144,20 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
     if not models:
         patterns = opts.get("patterns") or ()
         _fail(f"no models{' matching ' + ', '.join(patterns) if patterns else ''} in {zoo_dir}")
+    results_dir = Path(opts.get("results_dir") or "results")
+    try:  # what is wrong with the run as a whole is said here, once, before any task is queued
+        check_run(VerifyOptions(
+            results_dir=results_dir, data_root=Path(opts.get("data_root") or "data/coco"),
+            configs_root=opts.get("configs_root") or default_configs_root(), cache_dir=opts.get("cache_dir"),
+        ))
+    except RunError as exc:
+        _fail(str(exc))
     count = min(request.shards or min(len(models), 100), len(models))
     shards = [[m.name for m in select_models(models, (), (i, count))] for i in range(1, count + 1)]
     verify_args = forwarded_args(ctx.command, opts)
     if request.options.gpus_per_task and not (opts.get("gpu") or opts.get("device_spec")):
         verify_args.append("--gpu")
     options = SlurmOptions(**{**request.options.__dict__, "shards": count})
-    results_dir = Path(opts.get("results_dir") or "results")
     console = Console(stderr=True)
     try:
         job = create_job(results_dir, shards, options, verify_args=verify_args, command=_command_line(),
