@@ -53,7 +53,7 @@ def test_plot_is_on_the_overview_with_model_tooltips(site: Path, browser, tiny_z
     assert axis_label in texts
     caption = figure.find_element(By.TAG_NAME, "figcaption").text
     assert "V100" in caption and ("FP32" in caption)
-    points = svg.find_elements(By.CSS_SELECTOR, "g.zoo-plot-point a")
+    points = svg.find_elements(By.CSS_SELECTOR, "a.zoo-plot-point")
     assert len(points) == 4
     names = {model.name for model in tiny_zoo.models}
     tooltip = points[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
@@ -68,7 +68,7 @@ def test_plot_is_on_the_overview_with_model_tooltips(site: Path, browser, tiny_z
 
 def test_point_link_lands_on_the_models_row(site: Path, browser):
     browser.get((site / "zh_CN" / "index.html").as_uri())
-    link = browser.find_element(By.CSS_SELECTOR, "g.zoo-plot-point a")
+    link = browser.find_element(By.CSS_SELECTOR, "a.zoo-plot-point")
     model = link.find_element(By.TAG_NAME, "title").get_attribute("textContent").splitlines()[0]
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", link)
     assert "/zh_CN/methods/" in browser.current_url and "#model-" in browser.current_url

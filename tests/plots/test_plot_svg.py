@@ -10,7 +10,6 @@ from zoogen.plots.svg import render_figure, render_svg
 from zoogen.plots.words import Words
 
 SVG = "{http://www.w3.org/2000/svg}"
-XLINK = "{http://www.w3.org/1999/xlink}"
 
 
 def _link(point) -> str:
@@ -43,8 +42,7 @@ def test_every_point_has_a_tooltip_and_links_to_its_row(tiny_zoo, tiny_records):
         title = link.find(f"{SVG}title").text
         model = title.splitlines()[0]
         assert model in names
-        assert link.get("href") == link.get(f"{XLINK}href") == f"methods/{model.split('_')[0]}.html#" + row_anchor(
-            model, "COCO")
+        assert link.get("href") == f"methods/{model.split('_')[0]}.html#" + row_anchor(model, "COCO")
         assert link.get("target") is None
     verified = next(a.find(f"{SVG}title").text for a in links if "alpha_r50" in a.find(f"{SVG}title").text)
     assert verified.splitlines()[1:] == ["Alpha R-CNN", "box AP: 37.4", "20.0 fps (50.0 ms/img), 800x1333",
@@ -60,10 +58,25 @@ def test_caption_names_hardware_and_protocol_in_both_languages(tiny_zoo, tiny_re
     assert "box AP 与推理速度：COCO 上的目标检测" in chinese
 
 
+def test_ids_are_unique_across_plots_on_one_page(tiny_zoo, tiny_records):
+    [plot] = overview_plots(tiny_zoo, tiny_records)
+    other = type(plot)(**{**plot.__dict__, "task": "Instance Segmentation"})
+    ids = []
+    for each in (plot, other):
+        root = ET.fromstring(render_svg(each, Words("en"), _link))
+        ids += [element.get("id") for element in root.iter() if element.get("id")]
+        for element in root.iter():  # every internal reference points into the same SVG
+            for value in element.attrib.values():
+                if value.startswith("#"):
+                    assert value[1:] in {e.get("id") for e in root.iter()}
+    assert len(ids) == len(set(ids)) > 20
+
+
 def test_model_names_are_escaped(tiny_zoo, tiny_records):
     [plot] = overview_plots(tiny_zoo, tiny_records)
     plot.points[0] = type(plot.points[0])(**{**plot.points[0].__dict__, "model": '<script>x</script>&"'})
     svg = render_svg(plot, Words("en"), lambda p: 'x.html#a"><script>')
     assert "<script" not in svg
     root = ET.fromstring(svg)  # still well-formed
+    assert {a.get("href") for a in root.iter(f"{SVG}a")} == {'x.html#a"><script>'}  # an attribute value, escaped
     assert any(t.text.startswith('<script>x</script>&"') for t in root.iter(f"{SVG}title"))

@@ -24,6 +24,7 @@ from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
 from zoogen.plots.source import ZooData, zoo_data
 from zoogen.plots.svg import render_figure
 from zoogen.plots.words import Words
+from zoogen.records import record_path
 
 WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
 
@@ -70,8 +71,17 @@ class ZooPlots(SphinxDirective):
     final_argument_whitespace = True
     has_content = False
 
+    def _results_dir(self) -> Path:
+        return (Path(self.env.app.confdir) / (self.config.zoogen_results or "results")).resolve()
+
     def run(self) -> list[nodes.Node]:
         zoo, records = _zoo(self)
+        methods = [m for m in zoo.methods if not self.arguments or m.id == self.arguments[0]]
+        for method in methods:  # an incremental build redraws the plot when a metafile or record changes
+            self.env.note_dependency(str(method.metafile))
+        for model in (model for method in methods for model in method.models if model.name in records):
+            for record in records[model.name]:
+                self.env.note_dependency(str(record_path(self._results_dir(), model.name, record.tag)))
         plots = method_plots(zoo, self.arguments[0], records) if self.arguments else overview_plots(zoo, records)
         if not plots:
             return []

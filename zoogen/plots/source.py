@@ -31,5 +31,6 @@ def zoo_data(zoo: Path, results: Path | None, strict: bool) -> ZooData:
 
 
 def preload(zoo: Path, results: Path | None, strict: bool) -> ZooData:
-    """Load now (before forking), so that every language's build shares the result."""
+    """Load again now (before forking), so that every language's build shares a fresh result."""
+    _loaded.pop((zoo.resolve(), results.resolve() if results else None, bool(strict)), None)
     return zoo_data(zoo, results, strict)

@@ -6,13 +6,14 @@ shows Chinese labels without embedded glyphs. The SVG is built without any scrip
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import logging
+import re
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from itertools import cycle
 
 from zoogen.plots.data import MEASURED, Plot, PlotPoint
 from zoogen.plots.words import Words
@@ -78,7 +79,7 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
 
     metric = words.term("metrics", plot.metric)
     methods = list(dict.fromkeys(p.method_title for p in plot.points))
-    colours = dict(zip(methods, cycle(COLOURS), strict=False))
+    styles = {method: method_style(index) for index, method in enumerate(methods)}
     legend_rows = -(-(len(methods) + 3) // 4)
     settings = {"svg.fonttype": "none", "font.family": ["sans-serif"], "font.sans-serif": FONT_FAMILY[:-1],
                 "font.size": 9,
@@ -88,13 +89,13 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")  # CJK metrics on a font-less host
         figure = Figure(figsize=(8, 4.6 + 0.19 * legend_rows))
         axes = figure.add_subplot()
-        for index, point in enumerate(plot.points):
-            marker = MARKERS.get(point.verdict, "o")
-            dots = axes.scatter([point.fps], [point.accuracy], s=36 if marker == "o" else 48, marker=marker,
-                                color=colours[point.method_title], edgecolors="#222222", linewidths=0.5,
-                                zorder=3)
-            dots.set_gid(f"{plot.id}-point-{index}")
-            dots.set_urls([link_for(point)])
+        for index, (style, verdict, points) in enumerate(_series(plot, styles)):
+            marker = MARKERS.get(verdict, "o")
+            dots = axes.scatter([p.fps for p in points], [p.accuracy for p in points], s=36 if marker == "o" else 48,
+                                marker=marker, facecolors=style[0], edgecolors=style[1],
+                                linewidths=0.5 if style[0] != "white" else 1.3, zorder=3)
+            dots.set_gid(f"{plot.id}-series-{index}")
+            dots.set_urls([link_for(p) for p in points])
         front = plot.front
         front_line = axes.plot([p.fps for p in front], [p.accuracy for p in front], linestyle="--", color="#555555",
                                linewidth=1, zorder=2, label=words("Pareto front"))
@@ -102,25 +103,43 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
         fps = [p.fps for p in plot.points]
         if max(fps) / min(fps) > 8:
             axes.set_xscale("log")
-            from matplotlib.ticker import LogLocator, ScalarFormatter
+            from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
             axes.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             axes.xaxis.set_major_formatter(ScalarFormatter())
+            axes.xaxis.set_minor_formatter(NullFormatter())
         axes.set_xlabel(f"{words.speed_label()} · {plot.hardware}")
         axes.set_ylabel(metric)
         axes.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
-        handles = [Line2D([], [], marker="o", linestyle="", color=colours[m], markeredgecolor="#222222", label=m)
-                   for m in methods]
+        handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=styles[m][0], markeredgecolor=styles[m][1],
+                          markeredgewidth=0.5 if styles[m][0] != "white" else 1.3, label=m) for m in methods]
         handles.append(Line2D([], [], linestyle="--", color="#555555", label=words("Pareto front")))
         handles += [Line2D([], [], marker=MARKERS[v], linestyle="", color="#888888", markeredgecolor="#222222",
                            label=words(label)) for v, label in (("passed", "verified"), ("drift", "drift"))
                     if any(p.verdict == v for p in plot.points)]
         figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
-        figure.subplots_adjust(bottom=(0.6 + 0.19 * legend_rows) / (4.6 + 0.19 * legend_rows) + 0.04,
+        figure.subplots_adjust(bottom=(0.45 + 0.17 * legend_rows) / (4.6 + 0.19 * legend_rows) + 0.04,
                                top=0.97, left=0.08, right=0.98)
         buffer = io.StringIO()
         FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": None})
     return _annotate(buffer.getvalue(), plot, words, metric)
+
+
+def method_style(index: int) -> tuple[str, str]:
+    """Face and edge colour of the ``index``-th method: filled colours first, then hollow rings of them."""
+    colour = COLOURS[index % len(COLOURS)]
+    return (colour, "#222222") if (index // len(COLOURS)) % 2 == 0 else ("white", colour)
+
+
+Style = tuple[str, str]  # face and edge colour
+
+
+def _series(plot: Plot, styles: dict[str, Style]) -> list[tuple[Style, str | None, list[PlotPoint]]]:
+    """The points in one scatter per method and mark (one SVG group each, one link per point, in order)."""
+    series: dict[tuple[str, str | None], list[PlotPoint]] = {}
+    for point in plot.points:
+        series.setdefault((point.method_title, point.verdict), []).append(point)
+    return [(styles[method], verdict, points) for (method, verdict), points in series.items()]
 
 
 def _annotate(svg_text: str, plot: Plot, words: Words, metric: str) -> str:
@@ -137,18 +156,44 @@ def _annotate(svg_text: str, plot: Plot, words: Words, metric: str) -> str:
     root.set("width", "100%")
     root.attrib.pop("height", None)
     groups = {g.get("id"): g for g in root.iter(f"{{{SVG_NS}}}g")}
-    for index, point in enumerate(plot.points):
-        group = groups.get(f"{plot.id}-point-{index}")
+    styles = {p.method_title: ("", "") for p in plot.points}
+    for index, (_, _, points) in enumerate(_series(plot, styles)):
+        group = groups.get(f"{plot.id}-series-{index}")
         if group is None:
-            continue
-        group.set("class", "zoo-plot-point")
-        for link in group.iter(f"{{{SVG_NS}}}a"):
+            raise ValueError(f"matplotlib wrote no group for series {index} of {plot.id}")
+        group.set("class", "zoo-plot-points")
+        links = list(group.iter(f"{{{SVG_NS}}}a"))
+        if len(links) != len(points):
+            raise ValueError(f"matplotlib wrote {len(links)} links for {len(points)} points of {plot.id}")
+        for link, point in zip(links, points, strict=True):
             link.attrib.pop("target", None)
-            link.set("href", link.get(f"{{{XLINK_NS}}}href", ""))
+            link.set("href", link.attrib.pop(f"{{{XLINK_NS}}}href", ""))  # SVG 2 href
+            link.set("class", "zoo-plot-point")
             tooltip = ET.Element(f"{{{SVG_NS}}}title")
             tooltip.text = point_title(plot, point, words, metric)
             link.insert(0, tooltip)
+    _prefix_ids(root, "zp" + hashlib.sha1(plot.id.encode()).hexdigest()[:6])
     return ET.tostring(root, encoding="unicode")
+
+
+_REFERENCE = re.compile(r"url\(#([^)]+)\)")
+
+
+def _prefix_ids(root: ET.Element, prefix: str) -> None:
+    """Make every id unique on a page with several plots (``figure_1`` -> ``<plot id>-figure_1``)."""
+    ids = {element.get("id") for element in root.iter() if element.get("id")}
+    renamed = {old: old if old.startswith(prefix) else f"{prefix}-{old}" for old in ids}
+    href = f"{{{XLINK_NS}}}href"
+    for element in root.iter():
+        if element.get("id"):
+            element.set("id", renamed[element.get("id")])
+        target = element.get(href)
+        if target and target.startswith("#") and target[1:] in renamed:
+            element.set(href, "#" + renamed[target[1:]])
+        for attribute in ("clip-path", "style", "mask", "filter"):
+            value = element.get(attribute)
+            if value and "url(#" in value:
+                element.set(attribute, _REFERENCE.sub(lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", value))
 
 
 def render_figure(plot: Plot, words: Words, link_for: LinkFor) -> str:
