@@ -121,3 +121,15 @@ def test_cli_writes_a_loadable_zoo_and_no_temporary_files(page: Path, tmp_path: 
 def test_fps_to_ms_gives_the_page_fps_back(fps: float, text: str) -> None:
     decimals = len(text.split(".")[1]) if "." in text else 0
     assert f"{1000 / fps_to_ms(fps, text):.{decimals}f}" == text
+
+
+def test_a_name_used_twice_is_renamed_and_reported(tmp_path: Path) -> None:
+    page = tmp_path / "p.md"
+    page.write_text("## RetinaNet\n\n| Model | 推理时间(fps) | mAP |\n| --- | --- | --- |\n"
+                    "| retina_r50 | 12.5 | 36.5 |\n| retina_r50 | - | 37.4 |\n", encoding="utf-8")
+    result = import_page(page, hardware="T4")
+    assert [m["Name"] for m in result.models] == ["retina_r50", "retina_r50_2"]
+    assert [p.describe(page) for p in result.problems] == [
+        f"{page}:6: model name 'retina_r50' is used twice: this one is 'retina_r50_2'"]
+    assert result.models[0]["Metadata"] == {"inference time (ms/im)": [{"value": 80.0, "hardware": "T4"}]}
+    assert result.models[1]["Results"][0]["Metrics"] == {"box AP": 37.4}
