@@ -121,6 +121,7 @@ def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnost
     except YamlError as exc:
         diags.error(str(exc), exc.location)
         return None
+    doc.warn_duplicate_keys(diags)
     identifier = method_id_of(metafile, root)
     try:
         collections, models = MetafileReader(doc, identifier, registry, diags, unknown).read()

@@ -235,8 +235,8 @@ class MetafileReader:
         tolerances = {}
         for metric, value in raw.items():
             tolerance = normalise.number(value)
-            if tolerance is None or tolerance < 0:
-                self.diags.warn(f"tolerance of {metric!r} is not a number >= 0; ignored", where, "Tolerance")
+            if tolerance is None or not math.isfinite(tolerance) or tolerance < 0:
+                self.diags.warn(f"tolerance of {metric!r} is not a finite number >= 0; ignored", where, "Tolerance")
                 continue
             tolerances[self.registry.canonical("metrics", str(metric)) or str(metric)] = tolerance
         return tolerances

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from zoogen.errors import Location
+from zoogen.errors import Diagnostics, Location
 
 try:
     SafeLoader: type = yaml.CSafeLoader
@@ -46,6 +46,15 @@ class YamlDocument:
     path: Path
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    duplicate_keys: list[tuple[PathKey, int]] = field(default_factory=list)  # later spellings of a key
+
+    def warn_duplicate_keys(self, diags: Diagnostics) -> None:
+        """YAML keeps the last of two equal keys; say so, at the later one."""
+        for path, line in self.duplicate_keys:
+            keys = [str(part) for part in path if not isinstance(part, int)]
+            field_name = ".".join(keys[-2:])  # as other messages name it: "Metrics.box AP", "title"
+            diags.warn(f"key {path[-1]!r} appears twice in this mapping; the last value is used",
+                       Location(self.path, line), field_name)
 
     def at(self, *keys: Any) -> Location:
         """Location of the node at ``keys``, or of its nearest ancestor that has one."""
@@ -98,7 +107,7 @@ def load_yaml(path: Path) -> YamlDocument:
         raise YamlError(f"invalid YAML: {' '.join(str(exc).split())}", Location(path, 1)) from None
     document = YamlDocument(path, data)
     if node is not None:
-        _record_lines(node, data, (), document.lines)
+        _record_lines(node, data, (), document)
     return document
 
 
@@ -148,14 +157,19 @@ def _at(path: Path, event: Any) -> Location:
     return Location(path, mark.line + 1 if mark else 1)
 
 
-def _record_lines(node: yaml.Node, data: Any, path: PathKey, lines: dict[PathKey, int]) -> None:
-    lines[path] = node.start_mark.line + 1
+def _record_lines(node: yaml.Node, data: Any, path: PathKey, document: YamlDocument) -> None:
+    document.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value
-            if isinstance(key, str) and key in data:
-                _record_lines(value_node, data[key], (*path, key), lines)
-                lines[(*path, key)] = key_node.start_mark.line + 1
+            if not isinstance(key, str) or key not in data or key == "<<":
+                continue
+            if key in seen and isinstance(key_node, yaml.ScalarNode):
+                document.duplicate_keys.append(((*path, key), key_node.start_mark.line + 1))
+            seen.add(key)
+            _record_lines(value_node, data[key], (*path, key), document)
+            document.lines[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode) and isinstance(data, list):
         for index, (item_node, item) in enumerate(zip(node.value, data, strict=False)):
-            _record_lines(item_node, item, (*path, index), lines)
+            _record_lines(item_node, item, (*path, index), document)

@@ -31,6 +31,7 @@ def load_zoo_info(root: Path, registry: Registry, diags: Diagnostics) -> ZooInfo
     except YamlError as exc:
         diags.error(str(exc), exc.location)
         return ZooInfo(locale_dir=root / "locales")
+    doc.warn_duplicate_keys(diags)
     data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         diags.error(f"zoo.yml should be a mapping of settings, got {_kind(data)}", doc.at())
