@@ -101,7 +101,7 @@ def _section_prose(sections: Iterable[Section], prefix: str) -> Iterable[tuple[s
             for row in section.table.rows:
                 for cell in row.values():
                     yield f"{where} (table)", cell
-        yield from _section_prose(section.sections, prefix)
+        yield from _section_prose(section.sections, where)
 
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
