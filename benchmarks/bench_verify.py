@@ -7,8 +7,14 @@
     the same model and data. Target: ratio <= 1.1.
 (b) COCO evaluation time of pycocotools vs faster-coco-eval on a synthetic 5000-image detection set,
     the statistics asserted identical.
+(c) Speed fidelity: MMDetection's own ``InferenceBenchmark`` (mmdet.utils.benchmark, what
+    tools/analysis_tools/benchmark.py runs) and zoogen's timing (`DetectorSession.measure_speed`) on the
+    same model, device and images, alternating over several rounds; both fps printed with their spread
+    and the ratio of the medians (target: within +-3%). On the CPU the benchmark's CUDA calls are made
+    no-ops; on CUDA (``--device cuda``) both run as they are.
 
-    python benchmarks/bench_verify.py [--images 200] [--coco-images 5000] [--skip-a] [--skip-b]
+    python benchmarks/bench_verify.py [--images 200] [--coco-images 5000] [--device cpu|cuda]
+                                      [--speed-rounds 5] [--skip-a] [--skip-b] [--skip-c]
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import contextlib
 import io
 import json
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -33,10 +40,8 @@ sys.path.insert(0, str(ROOT / "tests" / "verify"))
 def _mmdet_reference(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> tuple[dict, float]:
     """tools/test.py then benchmark.py (InferenceBenchmark, CUDA calls made no-ops); wall time."""
     import mmdet.utils.benchmark as mmdet_benchmark
-    import torch
     from mmengine.config import Config
     from mmengine.logging import MMLogger
-    from mmengine.model import BaseModel
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
 
@@ -53,6 +58,25 @@ def _mmdet_reference(config: Path, checkpoint: Path, data_root: Path, work_dir: 
     bench_cfg = Config.fromfile(str(config))
     bench_cfg.test_dataloader.dataset.data_root = str(data_root) + "/"
     init_default_scope("mmdet")
+    with cuda_as_noops("cpu"):
+        logger = MMLogger.get_instance(f"bench-mmdet-{time.monotonic_ns()}", log_level="WARNING")
+        bench = mmdet_benchmark.InferenceBenchmark(
+            bench_cfg, str(checkpoint), False, False, 2000, 50, 5, logger=logger
+        )
+        bench.run(1)
+    return metrics, time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def cuda_as_noops(device: str):
+    """On the CPU, make the CUDA calls of mmdet's InferenceBenchmark no-ops (on CUDA: change nothing)."""
+    import mmdet.utils.benchmark as mmdet_benchmark
+    import torch
+    from mmengine.model import BaseModel
+
+    if device != "cpu":
+        yield
+        return
     patches = [
         (torch.cuda, "synchronize", lambda *a, **k: None),
         (torch.nn.Module, "cuda", lambda self, *a, **k: self),
@@ -63,15 +87,10 @@ def _mmdet_reference(config: Path, checkpoint: Path, data_root: Path, work_dir: 
     for obj, name, value in patches:
         setattr(obj, name, value)
     try:
-        logger = MMLogger.get_instance(f"bench-mmdet-{time.monotonic_ns()}", log_level="WARNING")
-        bench = mmdet_benchmark.InferenceBenchmark(
-            bench_cfg, str(checkpoint), False, False, 2000, 50, 5, logger=logger
-        )
-        bench.run(1)
+        yield
     finally:
         for obj, name, value in saved:
             setattr(obj, name, value)
-    return metrics, time.perf_counter() - start
 
 
 def _zoogen(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> tuple[dict, dict, float]:
@@ -237,6 +256,61 @@ def bench_b(n_images: int) -> None:
         print("  the 12 statistics are identical")
 
 
+# -- (c) ---------------------------------------------------------------------------------------------
+
+
+def _spread(values: list[float]) -> str:
+    med = statistics.median(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return (f"median {med:7.2f} fps  (min {min(values):.2f}, max {max(values):.2f}, "
+            f"sd {sd:.2f} = {100 * sd / med:.1f}%)")
+
+
+def bench_c(images: int, checkpoint: Path | None, rounds: int, device_name: str) -> None:
+    """mmdet's InferenceBenchmark vs zoogen's timing: same model, device, images; rounds alternate."""
+    import mmdet.utils.benchmark as mmdet_benchmark
+    import tiny_detector
+    import torch
+    from mmengine.config import Config
+    from mmengine.logging import MMLogger
+    from mmengine.registry import init_default_scope
+
+    from zoogen.verify.checkpoint import load_checkpoint
+    from zoogen.verify.device import resolve_device
+    from zoogen.verify.session import DetectorSession
+
+    tmp = Path(tempfile.mkdtemp(prefix="zoogen-bench-c-"))
+    data_root = tiny_detector.make_tiny_coco(tmp / "coco", val=images)
+    config = tiny_detector.write_tiny_config(tmp / "mmdet", data_root)
+    if checkpoint is None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            checkpoint = tiny_detector.train_tiny_detector(config, tmp / "train", tmp / "ckpt")
+    device = resolve_device(device_name == "cuda", None)
+    init_default_scope("mmdet")
+    with contextlib.redirect_stdout(io.StringIO()), cuda_as_noops(device_name):
+        cfg = Config.fromfile(str(config))
+        cfg.test_dataloader.dataset.data_root = str(data_root) + "/"
+        logger = MMLogger.get_instance(f"bench-c-{time.monotonic_ns()}", log_level="WARNING")
+        # max_iter = the images of the set, so run_once computes its fps at the last image
+        bench = mmdet_benchmark.InferenceBenchmark(cfg, str(checkpoint), False, False, images, images, 5,
+                                                   logger=logger)
+        session = DetectorSession(config, load_checkpoint(checkpoint), data_root=data_root, device=device,
+                                  work_dir=tmp / "work")
+        bench.run_once()  # warm both (lazy registries, allocator)
+        session.measure_speed(max_images=images)
+    print(f"(c) speed fidelity: tiny detector, {images} images, {device.name} ({torch.get_num_threads()} threads),"
+          f" {rounds} alternating rounds, 5 warm-up images excluded by both")
+    theirs, ours = [], []
+    for _ in range(rounds):
+        with contextlib.redirect_stdout(io.StringIO()), cuda_as_noops(device_name):
+            theirs.append(float(bench.run_once()["fps"]))
+            ours.append(float(session.measure_speed(max_images=images).fps))
+    print(f"  mmdet InferenceBenchmark  {_spread(theirs)}")
+    print(f"  zoogen measure_speed      {_spread(ours)}")
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    print(f"  median ratio zoogen/mmdet {ratio:.3f} ({100 * (ratio - 1):+.1f}%; target within +-3%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -245,13 +319,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of (a)")
     parser.add_argument("--checkpoint", type=Path, help="reuse a trained tiny checkpoint for (a)")
     parser.add_argument("--coco-images", type=int, default=5000, help="images of the set in (b)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of (c)")
+    parser.add_argument("--speed-rounds", type=int, default=5, help="alternating rounds of (c)")
     parser.add_argument("--skip-a", action="store_true")
     parser.add_argument("--skip-b", action="store_true")
+    parser.add_argument("--skip-c", action="store_true")
     args = parser.parse_args()
     if not args.skip_a:
         bench_a(args.images, args.checkpoint, args.rounds)
     if not args.skip_b:
         bench_b(args.coco_images)
+    if not args.skip_c:
+        bench_c(args.images, args.checkpoint, args.speed_rounds, args.device)
 
 
 if __name__ == "__main__":

@@ -101,16 +101,20 @@ def test_subset_is_scored_on_its_own_images(
     assert half.metrics["coco/bbox_mAP"] > 0.6 * full.metrics["coco/bbox_mAP"]
 
 
-def test_random_weights_give_zero_not_an_error(
+def test_random_weights_are_refused_and_score_zero_when_forced(
     tiny_config: Path, tiny_coco: Path, cpu, tmp_path: Path
 ) -> None:
     from zoogen.verify.evaluate import evaluate
+    from zoogen.verify.session import DetectorSession, StateDictMismatch
 
-    result = evaluate(
-        tiny_config, {"state_dict": {}}, data_root=tiny_coco, device=cpu, max_images=4, work_dir=tmp_path
-    )
+    with pytest.raises(StateDictMismatch, match="120 of the model's 120 weights are missing"):
+        evaluate(tiny_config, {"state_dict": {}}, data_root=tiny_coco, device=cpu, max_images=4,
+                 work_dir=tmp_path)
+    session = DetectorSession(tiny_config, {"state_dict": {}}, data_root=tiny_coco, device=cpu, max_images=4,
+                              work_dir=tmp_path, check_fit=False)
+    result = session.evaluate()
     assert result.images == 4
-    assert result.missing_keys  # nothing was loaded, and the record says so
+    assert result.missing_keys  # nothing was loaded, and the evaluation says so
     assert all(value <= 0.05 or value == -1 for value in result.metrics.values())
 
 
