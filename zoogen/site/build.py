@@ -1,15 +1,22 @@
-"""``zoogen build``: one Sphinx build per language into staging folders, swapped into ``<out>/<language>``
-only when every language built: a failed build leaves the previous output untouched."""
+"""``zoogen build``: the zoo rendered once, one Sphinx build per language (in parallel where there are cores),
+each language swapped into ``<out>/<language>`` only when every language built: a failed build leaves the
+previous output untouched.
+
+The published folder holds only what a web server serves; Sphinx's build state (doctrees, ``.buildinfo``)
+and the rendered source pages live in the cache folder beside it (`cache_dir`).
+"""
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,12 +24,15 @@ from pathlib import Path
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
+from zoogen.plots.source import preload
+from zoogen.site.source import provide, render_zoo
 
 REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8"><title>Model Zoo</title>
 <meta http-equiv="refresh" content="0; url={language}/index.html">
 <a href="{language}/index.html">{language}</a>
 """
+BUILD_STATE = (".buildinfo", ".doctrees")  # what Sphinx leaves in its output folder for itself
 
 
 @dataclass
@@ -34,11 +44,12 @@ class BuildResult:
 
 def sphinx_command(builder: str, source: Path, output: Path, zoo: Path, results: Path | None,
                    language: str, strict: bool) -> list[str]:
-    """The ``python -m sphinx`` call shared by the site build and the catalog extraction."""
+    """A ``python -m sphinx`` call with the package's configuration (used by the catalog extraction)."""
     return [
         sys.executable, "-m", "sphinx", "-b", builder, "-q", "-E", "-W", "--keep-going",
         "-c", str(standalone_conf_dir()), "-D", f"language={language}", "-D", f"zoogen_zoo={zoo}",
         "-D", f"zoogen_strict={int(strict)}", "-D", f"zoogen_results={results or ''}",
+        "-d", str(output.parent / f".{output.name}-doctrees"),
         str(source), str(output),
     ]
 
@@ -49,32 +60,127 @@ def standalone_conf_dir() -> Path:
 
 
 def run_sphinx(command: list[str]) -> None:
-    """Run Sphinx; on failure raise with its own messages (they name file and line)."""
+    """Run Sphinx in a new process; on failure raise with its own messages (they name file and line)."""
+    import subprocess
+
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         output = (completed.stderr or completed.stdout).strip()
         raise ZoogenError(f"Sphinx failed:\n{output}")
 
 
+def cache_dir(out_dir: Path) -> Path:
+    """Build state of ``out_dir``, kept beside it (``build/html`` -> ``build/.zoogen-cache/html``)."""
+    out_dir = out_dir.resolve()
+    return out_dir.parent / ".zoogen-cache" / out_dir.name
+
+
+def confoverrides(zoo: Path, results: Path | None, language: str, strict: bool) -> dict[str, object]:
+    return {"language": language, "zoogen_zoo": str(zoo), "zoogen_results": str(results or ""),
+            "zoogen_strict": strict}
+
+
+def new_sphinx(source: Path, html: Path, doctrees: Path, overrides: dict[str, object], *,
+               fresh: bool, warnings: io.StringIO):
+    """A Sphinx application with the package's configuration; warnings are errors, reported at the end."""
+    from sphinx.application import Sphinx
+
+    return Sphinx(source, standalone_conf_dir(), html, doctrees, "html", confoverrides=overrides,
+                  status=None, warning=warnings, freshenv=fresh, warningiserror=True, keep_going=True)
+
+
+def sphinx_failure(warnings: io.StringIO, error: BaseException | None = None) -> ZoogenError:
+    text = "\n".join(filter(None, (warnings.getvalue().strip(), str(error) if error else "")))
+    return ZoogenError(f"Sphinx failed:\n{text}")
+
+
+def build_one(source: Path, html: Path, doctrees: Path, overrides: dict[str, object]) -> float:
+    """A fresh build of one language; returns its wall time. Raises `ZoogenError` with Sphinx's messages."""
+    from sphinx.errors import SphinxError
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    started = time.perf_counter()
+    warnings = io.StringIO()
+    try:  # as sphinx-build does: docutils' registries restored afterwards
+        with patch_docutils(standalone_conf_dir()), docutils_namespace():
+            app = new_sphinx(source, html, doctrees, overrides, fresh=True, warnings=warnings)
+            app.build()
+    except SphinxError as error:
+        raise sphinx_failure(warnings, error) from None
+    if app.statuscode != 0:
+        raise sphinx_failure(warnings)
+    remove_build_state(html)
+    return time.perf_counter() - started
+
+
+def remove_build_state(html: Path) -> None:
+    """What Sphinx leaves in its output for itself (``.buildinfo``, an empty ``_sources``) is not published."""
+    for name in BUILD_STATE:
+        target = html / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    sources = html / "_sources"
+    if sources.is_dir() and not any(sources.iterdir()):
+        sources.rmdir()
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: Path | None,
-               strict: bool) -> list[BuildResult]:
-    """Build every language into staging, then swap each into ``out_dir/<language>``."""
+               strict: bool, jobs: int | None = None) -> list[BuildResult]:
+    """Render the zoo once, build every language into staging, then swap each into ``out_dir/<language>``.
+
+    Languages build in parallel processes (forked after rendering, so they share it) when ``jobs`` (default:
+    the cores this process may use) allows more than one.
+    """
+    zoo = zoo.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    built: list[BuildResult] = []
-    with tempfile.TemporaryDirectory(prefix=".zoogen-staging-", dir=out_dir) as staging:
-        for language in languages:
-            started = time.perf_counter()
-            source = Path(staging) / language / "src"
-            source.mkdir(parents=True)
-            html = Path(staging) / language / "html"
-            run_sphinx(sphinx_command("html", source, html, zoo, results, language, strict))
-            built.append(BuildResult(language, out_dir / language, time.perf_counter() - started))
+    cache = cache_dir(out_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    rendered = render_zoo(zoo, results, strict)
+    provide(zoo, results, strict, rendered)
+    preload(zoo, results, strict)  # the zoo for the plots and the exports, shared by the forked builds
+    source = cache / "src"
+    rendered.pages.write(source)  # unchanged pages keep their files (and times)
+    _remove_stale_pages(source, rendered.pages.pages)
+    workers = min(len(languages), jobs or available_cores())
+    with tempfile.TemporaryDirectory(prefix="staging-", dir=cache) as staging:
+        jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
+                                confoverrides(zoo, results, language, strict)) for language in languages}
+        seconds = _run_builds(jobs_args, workers)
+        built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
         exports = stage_exports(zoo, results, strict, Path(staging))  # language-neutral, at the site's root
         for result in built:
             swap_into_place(Path(staging) / result.language / "html", result.output)
         swap_into_place(exports, out_dir / EXPORTS_DIR)
     (out_dir / "index.html").write_text(REDIRECT.format(language=languages[0]), encoding="utf-8")
     return built
+
+
+def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], workers: int) -> dict[str, float]:
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return {language: build_one(*args) for language, args in jobs.items()}
+    import myst_parser.parsers.sphinx_  # noqa: F401  imported once, before the fork, for every child
+    import sphinx.builders.html  # noqa: F401
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {language: pool.submit(build_one, *args) for language, args in jobs.items()}
+        return {language: future.result() for language, future in futures.items()}
+
+
+def _remove_stale_pages(source: Path, docnames: Sequence[str] | dict[str, str]) -> None:
+    """Pages of methods that left the zoo leave the shared source folder."""
+    wanted = {source / f"{docname}.md" for docname in docnames}
+    for page in source.rglob("*.md"):
+        if page not in wanted:
+            page.unlink()
 
 
 def build_language(zoo: Path, out_dir: Path, language: str, *, results: Path | None, strict: bool) -> BuildResult:

@@ -6,19 +6,23 @@ extension to the ``conf.py`` of its existing docs (``zoogen_pages_dir``).
 
 from __future__ import annotations
 
+import logging
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
+from sphinx.search import languages as search_languages
 
 from zoogen import __version__
-from zoogen.meta import load_zoo
-from zoogen.records import load_records
-from zoogen.render import render_pages
-from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, switch_url
+from zoogen.errors import ZoogenError
+from zoogen.site.builtin import localise
+from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, switch_url
+from zoogen.site.source import RenderedZoo, rendered_zoo
+from zoogen.site.table_messages import PlainMessages, RestoreDataTables
 from zoogen.site.transforms import WORDS_DOMAIN, DataTableCells, TranslatedReferenceLinks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -29,27 +33,51 @@ EMBEDDED_LOCALES = "zoogen-locales"
 def _generate(app: Sphinx, config: Config) -> None:
     confdir = Path(app.confdir)
     zoo_path = (confdir / config.zoogen_zoo).resolve()
-    loaded = load_zoo(zoo_path, strict=config.zoogen_strict)
-    if loaded.errors:
-        details = "\n".join(str(d) for d in loaded.errors)
-        raise ConfigError(f"zoogen: the zoo at {zoo_path} has errors:\n{details}")
     results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
-    records = load_records(results) if results and results.is_dir() else {}
-    pages = render_pages(loaded.zoo, records)
-    pages_dir = config.zoogen_pages_dir.strip("/")
-    pages.write(Path(app.srcdir) / pages_dir)
-    app.zoogen_page_links = {  # type: ignore[attr-defined]
-        f"{pages_dir}/{docname}" if pages_dir else docname: links for docname, links in pages.links.items()}
+    try:
+        rendered = rendered_zoo(zoo_path, results, config.zoogen_strict)
+    except ZoogenError as error:
+        raise ConfigError(f"zoogen: {error}") from None
+    install_pages(app, rendered)
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     config.templates_path = [*config.templates_path, str(TEMPLATES_DIR)]
-    locale_dir = loaded.zoo.info.locale_dir
+    if (config.language or "").startswith("zh") and "dict" not in config.html_search_options:
+        # Sphinx's default re-adds jieba's whole built-in dictionary as a user dictionary on every build
+        # (about 2 s); jieba loads that dictionary anyway.
+        config.html_search_options = {**config.html_search_options, "dict": ""}
+        _quiet_jieba()
+    pages_dir = config.zoogen_pages_dir.strip("/")
+    locale_dir = rendered.locale_dir
     if not pages_dir:  # the zoo is the whole site
-        config.include_patterns = [f"{docname}.md" for docname in pages.pages]
-        config.project = loaded.zoo.info.title
+        config.project = rendered.title
         if locale_dir:
             config.locale_dirs = [str(locale_dir)]
     elif locale_dir and locale_dir.is_dir():
         config.locale_dirs = [*config.locale_dirs, str(_embedded_locales(app, locale_dir, pages_dir))]
+    localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
+
+
+def _quiet_jieba() -> None:
+    """jieba logs its dictionary loading on stderr at DEBUG level; only its warnings matter here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # jieba 0.42 imports the deprecated pkg_resources
+        try:
+            import jieba
+        except ImportError:
+            return
+    jieba.setLogLevel(logging.WARNING)
+
+
+def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
+    """Write the pages into the source folder (only those whose text changed) and note their links."""
+    pages_dir = app.config.zoogen_pages_dir.strip("/")
+    written = rendered.pages.write(Path(app.srcdir) / pages_dir)
+    if not pages_dir:  # the zoo is the whole site: its pages and nothing else
+        app.config.include_patterns = [f"{docname}.md" for docname in rendered.pages.pages]
+    app.zoogen_page_links = {  # type: ignore[attr-defined]
+        f"{pages_dir}/{docname}" if pages_dir else docname: links
+        for docname, links in rendered.pages.links.items()}
+    return written
 
 
 def _embedded_locales(app: Sphinx, locale_dir: Path, pages_dir: str) -> Path:
@@ -77,6 +105,7 @@ def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dic
          "url": switch_url(pagename, lang)}
         for lang in LANGUAGES
     ]
+    context["metatags"] = context.get("metatags", "") + alternate_links(pagename, current)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -89,6 +118,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("zoogen.plots.directive")  # zoo-plots and zoo-exports
     app.add_transform(DataTableCells)
     app.add_transform(TranslatedReferenceLinks)
+    app.add_transform(PlainMessages)
+    app.add_transform(RestoreDataTables)
     app.add_js_file("zoo-table.js")
+    app.add_js_file("zoogen.js")
+    search_languages["zh"] = "zoogen.site.search.ChineseSearch"  # sphinx-doc/sphinx#14229, see search.py
     app.add_css_file("zoogen.css")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

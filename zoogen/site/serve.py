@@ -1,0 +1,267 @@
+"""``zoogen serve``: build, serve on 127.0.0.1, rebuild on change, reload the browser.
+
+One long-lived Sphinx application per language, each in a process of its own (Sphinx's translations are
+process-wide), keeps its environment between builds: a rebuild re-renders the zoo once in this process,
+writes only the pages whose text changed, and each application re-reads and writes only what that touched.
+Catalogs and the Sphinx templates and static files are read once per application (Python's gettext caches
+catalogs), so a change there restarts the applications. Pages get a small script that polls
+``/_zoogen/version`` and reloads when a build finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from zoogen.errors import ZoogenError
+from zoogen.site.build import REDIRECT, confoverrides, new_sphinx, remove_build_state, standalone_conf_dir
+from zoogen.site.source import RenderedZoo, provide, render_zoo
+
+HOST = "127.0.0.1"
+VERSION_PATH = "/_zoogen/version"
+RELOAD_SCRIPT = """<script>(function () {
+  var seen = null;
+  function poll() {
+    fetch("VERSION_PATH", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (d) {
+      if (seen !== null && d.version !== seen) { location.reload(); }
+      seen = d.version;
+    }).catch(function () {}).finally(function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();</script>""".replace("VERSION_PATH", VERSION_PATH)
+SITE_PACKAGE_DIR = Path(__file__).resolve().parent  # Sphinx templates and static files (restart on change)
+PAGE_TEMPLATES_DIR = SITE_PACKAGE_DIR.parent / "templates"  # Jinja templates of the pages (re-render)
+
+
+@dataclass
+class BuildReport:
+    language: str
+    seconds: float
+    ok: bool
+    messages: str
+
+
+def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: Path,
+                     overrides: dict[str, object]) -> None:
+    """Child process: one Sphinx application, built once, then rebuilt on each request until told to stop."""
+    from sphinx.errors import SphinxError
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    from zoogen.site.extension import install_pages
+
+    language = str(overrides["language"])
+    warnings = io.StringIO()
+
+    def report(started: float, app: object | None, error: BaseException | None = None) -> BuildReport:
+        ok = error is None and app is not None and getattr(app, "statuscode", 1) == 0
+        text = "\n".join(filter(None, (warnings.getvalue().strip(), str(error or ""))))
+        warnings.seek(0)
+        warnings.truncate()
+        return BuildReport(language, time.perf_counter() - started, ok, text)
+
+    with patch_docutils(standalone_conf_dir()), docutils_namespace():
+        started = time.perf_counter()
+        try:
+            app = new_sphinx(source, html_dir, doctrees, overrides, fresh=True, warnings=warnings)
+            app.build()
+        except SphinxError as error:
+            conn.send(report(started, None, error))
+            return
+        remove_build_state(html_dir)
+        conn.send(report(started, app))
+        while True:
+            request = conn.recv()
+            if request is None:
+                return
+            started = time.perf_counter()
+            try:
+                install_pages(app, request)
+                app._warncount = 0  # a new build: count its own warnings only
+                app.statuscode = 0
+                app.build()
+            except SphinxError as error:
+                conn.send(report(started, app, error))
+                continue
+            remove_build_state(html_dir)
+            conn.send(report(started, app))
+
+
+class LiveSite:
+    """The zoo's site in ``workdir/html/<language>``, kept up to date by long-lived Sphinx applications."""
+
+    def __init__(self, zoo: Path, workdir: Path, languages: Sequence[str], *, results: Path | None,
+                 strict: bool) -> None:
+        self.zoo, self.results, self.strict = zoo.resolve(), results, strict
+        self.workdir, self.languages = workdir, tuple(languages)
+        self.source, self.html = workdir / "src", workdir / "html"
+        self.version = 0
+        self.locale_dir: Path | None = None
+        self._workers: dict[str, tuple[multiprocessing.Process, Connection]] = {}
+
+    def start(self) -> list[BuildReport]:
+        """Render the zoo and start (and wait for) one application per language: a full build."""
+        rendered = self._render()
+        provide(self.zoo, self.results, self.strict, rendered)
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                              else "spawn")
+        for language in self.languages:
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_language_worker, daemon=True,
+                args=(child, self.source, self.html / language, self.workdir / "state" / language,
+                      confoverrides(self.zoo, self.results, language, self.strict)))
+            process.start()
+            self._workers[language] = (process, parent)
+        reports = self._collect()
+        self.html.mkdir(parents=True, exist_ok=True)
+        (self.html / "index.html").write_text(REDIRECT.format(language=self.languages[0]), encoding="utf-8")
+        return reports
+
+    def rebuild(self) -> list[BuildReport]:
+        """Re-render the zoo, write the changed pages and rebuild every language incrementally."""
+        rendered = self._render()
+        for _, conn in self._workers.values():
+            conn.send(rendered)
+        return self._collect()
+
+    def restart(self) -> list[BuildReport]:
+        """New applications (catalogs, Sphinx templates or static files changed): a full build."""
+        self.stop()
+        return self.start()
+
+    def stop(self) -> None:
+        for process, conn in self._workers.values():
+            with contextlib.suppress(OSError):  # the process may be gone already
+                conn.send(None)
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+        self._workers.clear()
+
+    def _render(self) -> RenderedZoo:
+        rendered = render_zoo(self.zoo, self.results, self.strict)
+        self.locale_dir = rendered.locale_dir.resolve() if rendered.locale_dir else None
+        rendered.pages.write(self.source)
+        wanted = {self.source / f"{docname}.md" for docname in rendered.pages.pages}
+        for page in self.source.rglob("*.md"):
+            if page not in wanted:
+                page.unlink()
+        return rendered
+
+    def _collect(self) -> list[BuildReport]:
+        reports = []
+        for language, (process, conn) in list(self._workers.items()):
+            try:
+                reports.append(conn.recv())
+            except EOFError:
+                reports.append(BuildReport(language, 0.0, False, "the Sphinx process ended"))
+                process.join()
+                del self._workers[language]
+        self.version += 1
+        return reports
+
+
+class ReloadingHandler(SimpleHTTPRequestHandler):
+    """Static files of the site; HTML pages get the reload script; nothing hidden is served."""
+
+    site: LiveSite
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == VERSION_PATH:
+            self._send(200, "application/json", json.dumps({"version": self.site.version}).encode())
+            return
+        if any(part.startswith(".") for part in path.split("/")):
+            self.send_error(404)
+            return
+        target = Path(self.translate_path(path))
+        if target.is_dir():
+            target = target / "index.html"
+        if target.suffix == ".html" and target.is_file():
+            text = target.read_text(encoding="utf-8")
+            at = text.rfind("</body>")
+            text = text[:at] + RELOAD_SCRIPT + text[at:] if at >= 0 else text + RELOAD_SCRIPT
+            self._send(200, "text/html; charset=utf-8", text.encode("utf-8"))
+            return
+        super().do_GET()
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass  # quiet: the terminal shows builds, not requests
+
+
+def make_server(site: LiveSite, port: int) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 (``port`` 0: any free port) for ``site``."""
+    handler = type("Handler", (ReloadingHandler,), {"site": site})
+    return ThreadingHTTPServer((HOST, port), partial(handler, directory=str(site.html)))
+
+
+def watched_paths(site: LiveSite, locale_dir: Path | None) -> list[Path]:
+    """The zoo's folder, the page templates, the Sphinx templates and static files, catalogs, records."""
+    paths = [site.zoo if site.zoo.is_dir() else site.zoo.parent, PAGE_TEMPLATES_DIR, SITE_PACKAGE_DIR]
+    if locale_dir and locale_dir.is_dir():
+        paths.append(locale_dir)
+    if site.results and site.results.is_dir():
+        paths.append(site.results)
+    return [path for path in dict.fromkeys(p.resolve() for p in paths) if not _inside_any(path, paths)]
+
+
+def _inside_any(path: Path, others: Iterable[Path]) -> bool:
+    return any(path != other.resolve() and path.is_relative_to(other.resolve()) for other in others)
+
+
+def change_kind(path: Path, locale_dir: Path | None) -> str | None:
+    """``"restart"``, ``"rebuild"`` or None (not an input of the site) for a changed file."""
+    if path.suffix in (".mo", ".pyc", ".tmp") or "__pycache__" in path.parts:
+        return None
+    if locale_dir and path.is_relative_to(locale_dir):
+        return "restart" if path.suffix == ".po" else None
+    if path.is_relative_to(PAGE_TEMPLATES_DIR):
+        return "rebuild"
+    if path.is_relative_to(SITE_PACKAGE_DIR):
+        return "restart" if path.suffix in (".html", ".css", ".js") else None
+    return "rebuild" if path.suffix in (".yml", ".yaml", ".json") else None
+
+
+def watch_and_rebuild(site: LiveSite, stop: threading.Event, echo: Callable[[str], None]) -> None:
+    """Rebuild (or restart) the site on every batch of changes to its inputs, until ``stop`` is set."""
+    from watchfiles import watch
+
+    locale_dir = site.locale_dir
+    for changes in watch(*watched_paths(site, locale_dir), stop_event=stop, debounce=200, step=50,
+                         rust_timeout=500, yield_on_timeout=False):
+        kinds = {change_kind(Path(path), locale_dir) for _, path in changes} - {None}
+        if not kinds:
+            continue
+        started = time.perf_counter()
+        try:
+            reports = site.restart() if "restart" in kinds else site.rebuild()
+        except ZoogenError as error:
+            echo(f"zoogen: {error}")
+            continue
+        echo(describe(reports, time.perf_counter() - started))
+
+
+def describe(reports: Sequence[BuildReport], seconds: float) -> str:
+    lines = [f"built {', '.join(r.language for r in reports)} in {seconds:.1f} s"]
+    for report in reports:
+        if not report.ok or report.messages:
+            lines.append(f"{report.language}: {'failed' if not report.ok else 'warnings'}:\n{report.messages}")
+    return "\n".join(lines)
