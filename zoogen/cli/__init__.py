@@ -10,6 +10,7 @@ from zoogen.cli.export import export_command
 from zoogen.cli.importer import import_command
 from zoogen.cli.init import init_command
 from zoogen.cli.links import links_command
+from zoogen.cli.serve import serve_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +26,7 @@ cli.add_command(export_command)
 cli.add_command(init_command)
 cli.add_command(links_command)
 cli.add_command(import_command)
+cli.add_command(serve_command)
 
 
 def _add_verify() -> None:
