@@ -75,6 +75,8 @@ class ZooPlots(SphinxDirective):
         return (Path(self.env.app.confdir) / (self.config.zoogen_results or "results")).resolve()
 
     def run(self) -> list[nodes.Node]:
+        if not self.config.zoogen_plots:
+            return []
         zoo, records = _zoo(self)
         methods = [m for m in zoo.methods if not self.arguments or m.id == self.arguments[0]]
         for method in methods:  # an incremental build redraws the plot when a metafile or record changes
@@ -139,6 +141,7 @@ class ZooExports(SphinxDirective):
 def setup(app: Sphinx) -> dict[str, Any]:
     # "" = beside the languages (zoogen build); None = no exports published with this site
     app.add_config_value("zoogen_exports_url", "", "env", (str, type(None)))
+    app.add_config_value("zoogen_plots", True, "env", bool)  # False: no accuracy/speed plots
     app.add_directive("zoo-plots", ZooPlots)
     app.add_directive("zoo-exports", ZooExports)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
