@@ -25,7 +25,6 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 WHEELS=.whl
 OUT=${OUT:-$PWD/gpu-check-out}
-mkdir -p "$OUT"
 
 # What the lent machine (Python 3.12, torch 2.11 + CUDA 13, numpy 2) lacks, pinned. It already has
 # click, jinja2, rich, pyyaml, requests, psutil, numpy, scipy, matplotlib, opencv-python-headless,
@@ -48,6 +47,7 @@ if [ "${1:-}" = --prepare ]; then
   exit 0
 fi
 
+mkdir -p "$OUT"
 log() { printf '\n== %s\n' "$*" | tee -a "$OUT/gpu-check.log"; }
 exec > >(tee -a "$OUT/gpu-check.log") 2>&1
 
