@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from zoogen.meta.keys import fold
+from zoogen.meta.keys import canonical_keys, fold
 
 Count = Annotated[int, Field(ge=0)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -48,3 +48,33 @@ def validate_field(key: str, value: Any) -> tuple[Any, str | None]:
         kind = "a whole number >= 0" if NUMERIC_FIELDS[name] is Count else "a finite number >= 0"
         reason = exc.errors()[0]["msg"]
         return None, f"expected {kind}, got {str(value)[:60]!r} ({reason})"
+
+
+class SpeedEntry(BaseModel):
+    """One measurement of ``inference time (ms/im)``: ``{value, hardware, backend, batch size, mode, resolution}``."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, populate_by_name=True)
+
+    value: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    hardware: str | None = None
+    backend: str | None = None
+    batch_size: Annotated[int, Field(ge=1)] | None = Field(default=None, alias="batch size")
+    mode: str | None = None
+    resolution: Any = None
+
+
+SPEED_ENTRY_KEYS = ("value", "hardware", "backend", "batch size", "mode", "resolution")
+
+
+def validate_speed_entry(raw: dict[Any, Any]) -> tuple[SpeedEntry | None, str | None]:
+    """``(entry, None)`` when valid, else ``(None, "<field>: what was expected (got ...)")``."""
+    fields, _ = canonical_keys(raw, SPEED_ENTRY_KEYS)
+    if isinstance(fields.get("value"), bool) or isinstance(fields.get("batch size"), bool):
+        return None, "value and batch size are numbers, not yes/no"
+    try:
+        return SpeedEntry.model_validate(fields), None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        got = "" if error["type"] == "missing" else f" (got {str(error.get('input'))[:40]!r})"
+        return None, f"{where}: {error['msg']}{got}"

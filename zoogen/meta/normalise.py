@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from zoogen.errors import Diagnostics, Location
+from zoogen.meta.metadata_schema import validate_speed_entry
 from zoogen.meta.schema import SpeedRecord
 
 _LEADING_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*%?\s*(.*?)\s*$", re.DOTALL)
@@ -149,19 +150,18 @@ def speed_records(metadata: dict[str, Any], where_of: Callable[[str], Location],
         where = where_of(key)
         for item in items:
             if isinstance(item, dict):
-                value = number(item.get("value"))
-                if value is None or value <= 0 or not math.isfinite(value):
-                    diags.warn(f"{key} has no positive value; dropped", where, key)
+                entry, problem = validate_speed_entry(item)
+                if entry is None:
+                    diags.warn(f"{key} entry dropped: {problem}", where, key)
                     continue
-                batch = number(item.get("batch size"))
                 records.append(
                     SpeedRecord(
-                        ms_per_image=value * scale,
-                        hardware=one_line(item.get("hardware")),
-                        backend=one_line(item.get("backend")),
-                        batch_size=int(batch) if batch else None,
-                        precision=one_line(item.get("mode")),
-                        resolution=resolution(item.get("resolution")),
+                        ms_per_image=entry.value * scale,
+                        hardware=one_line(entry.hardware),
+                        backend=one_line(entry.backend),
+                        batch_size=entry.batch_size,
+                        precision=one_line(entry.mode),
+                        resolution=resolution(entry.resolution),
                     )
                 )
             else:
