@@ -117,8 +117,16 @@ def test_nested_trees_and_same_named_files_never_collide(make_zoo):
         "configs/a/x/coco/r50.yml": metafile.format(name="m3"),
         "configs/a/y/coco/r50.yml": metafile.format(name="m4"),
         "slowfast/metafile.yml": metafile.format(name="m5"),
-    }, imports=["configs/**/*.yml", "configs/a/**/metafile.yml", "slowfast/metafile.yml"])
+        "a/slowfast/metafile.yml": metafile.format(name="m6"),  # the same id as configs/a/slowfast without configs/
+    }, imports=["configs/**/*.yml", "configs/a/**/metafile.yml", "slowfast/metafile.yml", "a/slowfast/metafile.yml"])
     loaded = load_zoo(zoo)
     ids = sorted(method.id for method in loaded.zoo.methods)
-    assert ids == ["a/slowfast", "a/x/coco/r50", "a/y/coco/r50", "b/slowfast", "slowfast"]
-    assert len(loaded.zoo.models) == 5 and loaded.errors == [] and loaded.warnings == []  # read once each
+    assert ids == ["a/slowfast", "a/slowfast-2", "a/x/coco/r50", "a/y/coco/r50", "b/slowfast", "slowfast"]
+    assert len(loaded.zoo.models) == 6 and loaded.errors == [] and loaded.warnings == []  # read once each
+
+
+def test_an_id_taken_without_configs_keeps_its_prefix(make_zoo):
+    metafile = "Models:\n  - Name: {name}\n"
+    zoo = make_zoo({"a/metafile.yml": metafile.format(name="m1"), "configs/a/metafile.yml": metafile.format(name="m2"),
+                    "a/r50.yml": metafile.format(name="m3")})
+    assert [method.id for method in load_zoo(zoo).zoo.methods] == ["a", "configs/a", "a/r50"]

@@ -13,8 +13,7 @@ from zoogen.errors import Diagnostic, Diagnostics, Location
 from zoogen.meta.configs import resolve_config
 from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
 from zoogen.meta.metafile import MetafileReader
-from zoogen.meta.names import method_id as method_id_of
-from zoogen.meta.names import unsafe_file_name, unsafe_relative_path
+from zoogen.meta.names import unique_method_id, unsafe_file_name, unsafe_relative_path
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Collection, Method, Model, Zoo
 from zoogen.meta.unknown import UnknownNames
@@ -51,8 +50,9 @@ def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | Non
     registry = load_registry().extended(info.registry_overrides)
     unknown = UnknownNames()
     methods = []
+    used_ids: set[str] = set()
     for metafile in _imports(index, diags):
-        method = _read_method(metafile, root, registry, diags, unknown)
+        method = _read_method(metafile, unique_method_id(metafile, root, used_ids), registry, diags, unknown)
         if method:
             methods.append(method)
     unknown.report(diags)
@@ -114,7 +114,7 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
     return files
 
 
-def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnostics,
+def _read_method(metafile: Path, identifier: str, registry: Registry, diags: Diagnostics,
                  unknown: UnknownNames) -> Method | None:
     try:
         doc = load_yaml(metafile)
@@ -122,7 +122,6 @@ def _read_method(metafile: Path, root: Path, registry: Registry, diags: Diagnost
         diags.error(str(exc), exc.location)
         return None
     doc.warn_duplicate_keys(diags)
-    identifier = method_id_of(metafile, root)
     try:
         collections, models = MetafileReader(doc, identifier, registry, diags, unknown).read()
     except Exception as exc:  # noqa: BLE001 - a reader bug must not end the run without naming the file

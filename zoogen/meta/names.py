@@ -30,6 +30,21 @@ def method_id(metafile: Path, root: Path) -> str:
     return "/".join(parts)
 
 
+def unique_method_id(metafile: Path, root: Path, used: set[str]) -> str:
+    """``method_id``, kept apart from ids already ``used`` (``a/metafile.yml`` beside ``configs/a/metafile.yml``,
+    or two metafiles outside the index's folder): the later one keeps its ``configs/`` prefix, else a number."""
+    identifier = method_id(metafile, root)
+    if identifier in used:
+        relative = os.path.relpath(os.path.abspath(metafile), os.path.abspath(root)).replace(os.sep, "/")
+        if not relative.startswith("../"):
+            identifier = relative.rsplit(".", 1)[0].removesuffix("/metafile")
+        base, number = identifier, 2
+        while identifier in used:
+            identifier, number = f"{base}-{number}", number + 1
+    used.add(identifier)
+    return identifier
+
+
 def unsafe_file_name(name: str) -> str | None:
     """Why ``name`` cannot be used as a file name as it is, or None when it can."""
     if name in (".", ".."):
