@@ -32,7 +32,8 @@ tiny_checkpoint = _fixtures.tiny_checkpoint
 tiny_reference_metrics = _fixtures.tiny_reference_metrics
 tiny_box_ap = _fixtures.tiny_box_ap
 
-MODELS = [f"tiny_{letter}" for letter in "abcdef"]  # 3 shards of 2 models
+MODELS = [f"tiny_{letter}" for letter in "abcdef"]  # the trained detector under six names
+GONE = "tiny_gone"  # and a model whose weights are not on the server (an error record at the download step)
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +45,14 @@ def tiny_server(tiny_checkpoint: Path) -> Iterator[CheckpointServer]:
 
 
 @pytest.fixture(scope="module")
-def six_model_zoo(tiny_server: CheckpointServer, tiny_box_ap: float, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny zoo with its one model under the six names of `MODELS`."""
+def slurm_zoo(tiny_server: CheckpointServer, tiny_box_ap: float, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny zoo with its one model under the six names of `MODELS`, and `GONE` (a 404 checkpoint)."""
     zoo = tiny_detector.write_tiny_zoo(tmp_path_factory.mktemp("zoo"), tiny_server.url(tiny_server.checkpoint_name),
                                        tiny_box_ap)
     metafile = zoo / "tiny" / "metafile.yml"
     head, model = metafile.read_text(encoding="utf-8").split("Models:\n", 1)
     copies = [model.replace(f"Name: {tiny_detector.MODEL_NAME}", f"Name: {name}", 1) for name in MODELS]
+    gone = model.replace(f"Name: {tiny_detector.MODEL_NAME}", f"Name: {GONE}", 1)
+    copies.append(gone.replace(tiny_server.checkpoint_name, "tiny_20260101-0badf00d.pth"))
     metafile.write_text(head + "Models:\n" + "".join(copies), encoding="utf-8")
     return zoo

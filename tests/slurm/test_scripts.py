@@ -47,6 +47,7 @@ def test_scripts_are_valid_bash_with_absolute_paths(tmp_path: Path) -> None:
     assert f"{sys.executable} -m zoogen.cli verify --zoo /z --gpu" in shard
     assert f"--into {tmp_path / 'results'}" in merge and "--gpus-per-task" not in merge
     assert load_job(tmp_path / "results").models == [["a", "c"], ["b"]]
+    assert (tmp_path / "results" / ".slurm" / ".gitignore").read_text(encoding="utf-8").endswith("\n*\n")
 
 
 def test_slurm_options_need_slurm_and_status_needs_a_submission(tmp_path: Path) -> None:

@@ -28,7 +28,10 @@ if shutil.which("sbatch") is None:
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 600
-MODELS = [f"tiny_{letter}" for letter in "abcdef"]  # the six_model_zoo fixture: 3 shards of 2 models
+# The slurm_zoo fixture: the trained detector under six names and one model whose checkpoint is gone;
+# three shards: (a, d, gone), (b, e), (c, f).
+MODELS = [f"tiny_{letter}" for letter in "abcdef"]
+GONE = "tiny_gone"
 
 
 def _args(zoo: Path, results: Path, cache: Path, coco: Path, configs: Path) -> list[str]:
@@ -63,45 +66,50 @@ def _wait_for(predicate, what: str, timeout: float = TIMEOUT) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_run(six_model_zoo, tiny_coco, tiny_configs_root, tmp_path_factory) -> Path:
-    """The six models verified by one local process."""
+def local_run(slurm_zoo, tiny_coco, tiny_configs_root, tmp_path_factory) -> Path:
+    """The zoo verified by one local process (exit 1: one model's checkpoint is gone)."""
     root = tmp_path_factory.mktemp("local")
-    result = CliRunner().invoke(verify_command, _args(six_model_zoo, root / "results", root / "cache", tiny_coco,
+    result = CliRunner().invoke(verify_command, _args(slurm_zoo, root / "results", root / "cache", tiny_coco,
                                                       tiny_configs_root))
-    assert result.exit_code == 0, result.output
-    assert sorted(load_records(root / "results")) == MODELS
+    assert result.exit_code == 1, result.output
+    records = load_records(root / "results")
+    assert sorted(records) == [*MODELS, GONE]
+    assert records[GONE][0].status == "error" and records[GONE][0].step == "download"
     return root / "results"
 
 
-def test_array_of_three_shards_equals_a_local_run(local_run, six_model_zoo, tiny_coco, tiny_configs_root,
+def test_array_of_three_shards_equals_a_local_run(local_run, slurm_zoo, tiny_coco, tiny_configs_root,
                                                   tmp_path: Path) -> None:
     results = tmp_path / "results"
     started = time.monotonic()
-    done = _zoogen(*_args(six_model_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
+    done = _zoogen(*_args(slurm_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
                    "--slurm", "--shards", "3", "--wait")
     wall = time.monotonic() - started
-    print(f"zoogen verify --slurm --shards 3 --wait: {len(MODELS)} models, {wall:.1f} s")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "Merged into" in done.stderr
+    print(f"zoogen verify --slurm --shards 3 --wait: {len(MODELS) + 1} models, {wall:.1f} s")
+    assert done.returncode == 1, done.stdout + done.stderr  # as the local run: one error record
+    assert "Merged into" in done.stderr and GONE in done.stdout
     assert _comparable(results) == _comparable(local_run)
-    assert all(r[0].status == "ok" and r[0].metrics[0].verdict == "passed" for r in load_records(results).values())
+    records = load_records(results)
+    assert all(records[name][0].status == "ok" and records[name][0].metrics[0].verdict == "passed"
+               for name in MODELS)
 
     job = load_job(results)
-    assert job.shards == 3 and sorted(sum(job.models, [])) == MODELS
+    assert job.shards == 3 and sorted(sum(job.models, [])) == [*MODELS, GONE]
     for index in (1, 2, 3):  # each task ran once, in its own shard, with the same python and options
         log = job.shard_log(index).read_text(encoding="utf-8")
-        assert log.count("attempt 1,") == 1 and f"shard {index} finished with exit status 0" in log
+        verify_status = 1 if GONE in job.models[index - 1] else 0  # 1: a model's record is an error
+        assert log.count("attempt 1,") == 1 and f"shard {index} finished with exit status {verify_status}" in log
         assert sorted(p.parent.name for p in iter_record_files(job.shard_dir(index))) == sorted(job.models[index - 1])
     script = (job.directory / "shard.sbatch").read_text(encoding="utf-8")
     assert sys.executable in script and "#SBATCH --requeue" in script and "#SBATCH --array=1-3" in script
-    assert f"--zoo {six_model_zoo.resolve()}" in script
+    assert f"--zoo {slurm_zoo.resolve()}" in script
 
     status = _zoogen("status", "--results", str(results))
     assert status.returncode == 0, status.stderr
     rows = [line for line in status.stdout.splitlines() if line.startswith("│")]
     shard_rows = [row.split("│")[1:-1] for row in rows[:3]]
     assert [[cell.strip() for cell in row] for row in shard_rows] == [
-        [str(i), "2", "2", "0", "done"] for i in (1, 2, 3)]
+        ["1", "3", "3", "1", "done"], ["2", "2", "2", "0", "done"], ["3", "2", "2", "0", "done"]]
     assert "merged" in rows[3]
 
 
@@ -109,10 +117,10 @@ def _records_of(directory: Path) -> dict[str, bytes]:
     return {p.parent.name: p.read_bytes() for p in iter_record_files(directory)}
 
 
-def test_preempted_and_cancelled_tasks_resume(local_run, six_model_zoo, tiny_coco, tiny_configs_root,
+def test_preempted_and_cancelled_tasks_resume(local_run, slurm_zoo, tiny_coco, tiny_configs_root,
                                              tmp_path: Path) -> None:
     results = tmp_path / "results"
-    submitted = _zoogen(*_args(six_model_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
+    submitted = _zoogen(*_args(slurm_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
                         "--slurm", "--shards", "3", "--array-parallelism", "1")  # one task at a time
     assert submitted.returncode == 0, submitted.stderr
     job = load_job(results)
@@ -138,7 +146,8 @@ def test_preempted_and_cancelled_tasks_resume(local_run, six_model_zoo, tiny_coc
     assert "cancelled" in row_2
 
     resubmitted = _zoogen("resubmit", "--results", str(results), "--wait")
-    assert resubmitted.returncode == 0, resubmitted.stdout + resubmitted.stderr
+    assert resubmitted.returncode == 1, resubmitted.stdout + resubmitted.stderr  # the error record of GONE
+    assert "Merged into" in resubmitted.stderr
     assert "Resubmitted shard(s) 2 " in resubmitted.stderr  # task 1 was still queued: left to Slurm
     assert _comparable(results) == _comparable(local_run)
 

@@ -277,7 +277,8 @@ def status_table(progress: JobProgress) -> Table:
     for shard in progress.shards:
         table.add_row(str(shard.index), str(shard.models), str(shard.done), str(shard.errors), shard.state)
     merge = ("merged" if progress.merged else f"failed (exit {progress.merge_exit})"
-             if progress.merge_exit is not None else (progress.merge_state or "unknown").lower())
+             if progress.merge_exit is not None else (progress.merge_state or "unknown").lower()
+             + (f" ({progress.merge_reason})" if progress.merge_reason else ""))
     table.add_row("merge", "", "", "", merge, end_section=True)
     table.add_row("all", str(progress.models), str(progress.done), str(progress.errors), "")
     return table

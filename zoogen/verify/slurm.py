@@ -220,6 +220,9 @@ def create_job(
     results_dir = results_dir.resolve()
     base = results_dir / SLURM_DIR
     base.mkdir(parents=True, exist_ok=True)
+    ignore = base / ".gitignore"  # scripts and logs of a submission never go into git with the records
+    if not ignore.exists():
+        ignore.write_text("# written by zoogen verify --slurm: job folders stay out of git\n*\n", encoding="utf-8")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     directory = Path(tempfile.mkdtemp(prefix=f"{stamp}-", dir=base))
     for sub in ("logs", "state"):
@@ -427,6 +430,7 @@ class JobProgress:
     shards: list[ShardProgress]
     merge_state: str | None
     merge_exit: int | None
+    merge_reason: str = ""
 
     @property
     def models(self) -> int:
@@ -488,8 +492,8 @@ def job_progress(job: SlurmJob, *, query_slurm: bool = True) -> JobProgress:
         shards.append(ShardProgress(index, len(names), done, errors, exit_status, state, reason,
                                     task_ids.get(index)))
     merge_id = job.merge_id
-    merge_state, merge_exit = None, None
+    merge_state, merge_reason, merge_exit = None, "", None
     if merge_id:
-        merge_state = states.get(merge_id, (None, ""))[0]
+        merge_state, merge_reason = states.get(merge_id, (None, ""))
         merge_exit = _read_exit(job.merge_exit(merge_id))
-    return JobProgress(job, shards, merge_state, merge_exit)
+    return JobProgress(job, shards, merge_state, merge_exit, merge_reason)
