@@ -89,7 +89,10 @@ registry:
       higher_is_better: false
       tolerance: 0.002
       tasks: [Depth Estimation]
-    box AP: {zh_CN: 框 AP, tolerance: 0.5}
+    box AP: {zh_CN: 框 AP, tolerance: 0.5, aliases: [boxAP]}
+    Depth AbsRel %:
+      unit: percent
+      range: [0, 50]
 """
 
 
@@ -104,6 +107,8 @@ def test_a_zoo_names_its_own_tasks_and_metrics(make_zoo):
     assert registry.tasks["Depth Estimation"].zh_CN == "深度估计"
     box = registry.metrics["box AP"]  # overridden fields change, the rest stays
     assert (box.zh_CN, box.tolerance, box.unit, box.evaluator) == ("框 AP", 0.5, "percent", "coco/bbox_mAP")
+    assert registry.canonical("metrics", "boxAP") == registry.canonical("metrics", "bbox_mAP") == "box AP"
+    assert registry.metrics["Depth AbsRel %"].out_of_range(60.0)  # the zoo's own range
     assert registry.translations()["AbsRel"] == "绝对相对误差"
 
 

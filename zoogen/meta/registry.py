@@ -142,7 +142,8 @@ class Registry:
                 spec = {key: value for key, value in (spec or {}).items() if value is not None}
                 if name in section:
                     base = dict(section[name] or {})
-                    base.update(spec)
+                    aliases = [*(base.get("aliases") or []), *(spec.pop("aliases", None) or [])]
+                    base.update(spec, aliases=aliases)
                     section[name] = base
                 else:
                     added[name] = spec

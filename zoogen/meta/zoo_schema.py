@@ -95,6 +95,7 @@ class MetricSpec(TermSpec):
     tasks: list[str] | None = None
     datasets: list[str] | None = None
     evaluator: str | None = None
+    range: tuple[float | None, float | None] | None = None  # valid values (default: the unit's)
 
 
 class RegistrySpec(Block):
