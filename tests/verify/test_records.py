@@ -225,3 +225,23 @@ def test_merge_is_union_and_keeps_newest(tmp_path: Path) -> None:
     write_record(tmp_path / "old", make_record("a", date="2020-01-01T00:00:00Z", measured=1.0))
     again = merge_results([tmp_path / "old"], into)
     assert again["a"][0].metrics[0].measured == 37.2
+
+
+def test_build_stops_on_a_bad_record_before_sphinx(tmp_path: Path) -> None:
+    """`zoogen build` names the record file and field, and exits non-zero, without a traceback."""
+    import tiny_detector
+    from click.testing import CliRunner
+
+    from zoogen.cli import cli
+
+    zoo = tiny_detector.write_tiny_zoo(tmp_path / "zoo", "https://example.org/t_20200101-deadbeef.pth", 40.0)
+    data = make_record(tiny_detector.MODEL_NAME).to_dict()
+    data["metrics"][0]["measured"] = "high"
+    bad = tmp_path / "results" / tiny_detector.MODEL_NAME / "cpu-x-torch2.13.0.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--zoo", str(zoo), "--results", str(tmp_path / "results"),
+                                       "--out", str(tmp_path / "html"), "--lang", "en"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert str(bad) in result.output and "metrics.0.measured" in result.output
+    assert not (tmp_path / "html").exists()

@@ -651,3 +651,20 @@ def test_checkpoint_detecting_nothing_is_loud_drift(tiny_checkpoint: Path, tiny_
     (record,) = records
     assert record.status == "ok"
     assert [(m.metric, m.measured, m.verdict) for m in record.metrics] == [("box AP", 0.0, "drift")]
+
+
+def test_mirror_of_zoo_yml_is_used_when_the_primary_fails(setup: dict, tmp_path: Path) -> None:
+    options, server = setup["options"], setup["server"]
+    options.mirrors = [(f"{server.base}/gone/", f"{server.base}/files/")]
+
+    class Notes(runner_module.Reporter):
+        notes: list[str] = []
+
+        def note(self, model, message: str) -> None:
+            self.notes.append(message)
+
+    primary = server.url(server.checkpoint_name, "gone")
+    (record,) = run_verification([make_model("m", weights=primary)], options=options, environment=environment(),
+                                 device=None, backend=FakeBackend(), reporter=Notes()).records
+    assert record.status == "ok" and record.checkpoint.url == primary
+    assert any("mirror" in note and "/files/" in note for note in Notes.notes)

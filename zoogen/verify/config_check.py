@@ -15,6 +15,7 @@ sees a change in any ``_base_`` file.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,6 +85,16 @@ def _bases(tree: ast.Module, here: Path) -> tuple[list[Path], list[str], bool]:
     return found, missing, custom
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(path: Path, mtime_ns: int, size: int) -> tuple[list[Path], list[str], bool] | None:
+    """`_bases` of one file (cached by path, modification time and size); None when it does not parse."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return _bases(tree, path.parent)
+
+
 def config_chain(config_file: Path) -> ConfigChain:
     """The config and its ``_base_`` files (transitively), found by parsing, never by running them."""
     seen: list[Path] = []
@@ -97,11 +108,15 @@ def config_chain(config_file: Path) -> ConfigChain:
             continue
         seen.append(path)
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        except (OSError, SyntaxError, ValueError):
+            stat = path.stat()
+        except OSError:
             unparsable.append(path)
             continue
-        bases, gone, sets_custom = _bases(tree, path.parent)
+        parsed = _parsed(path, stat.st_mtime_ns, stat.st_size)
+        if parsed is None:
+            unparsable.append(path)
+            continue
+        bases, gone, sets_custom = parsed
         if sets_custom:
             custom.append(path)
         missing += gone
