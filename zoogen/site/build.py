@@ -25,7 +25,7 @@ from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
 from zoogen.plots.source import preload
-from zoogen.site.source import provide, render_zoo
+from zoogen.site.source import provided, render_zoo
 
 REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8"><title>Model Zoo</title>
@@ -145,7 +145,6 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     cache = cache_dir(out_dir)
     cache.mkdir(parents=True, exist_ok=True)
     rendered = render_zoo(zoo, results, strict)
-    provide(zoo, results, strict, rendered)
     preload(zoo, results, strict)  # the zoo for the plots and the exports, shared by the forked builds
     source = cache / "src"
     rendered.pages.write(source)  # unchanged pages keep their files (and times)
@@ -154,7 +153,8 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     with tempfile.TemporaryDirectory(prefix="staging-", dir=cache) as staging:
         jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
                                 confoverrides(zoo, results, language, strict)) for language in languages}
-        seconds = _run_builds(jobs_args, workers)
+        with provided(zoo, results, strict, rendered):
+            seconds = _run_builds(jobs_args, workers)
         built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
         exports = stage_exports(zoo, results, strict, Path(staging))  # language-neutral, at the site's root
         for result in built:

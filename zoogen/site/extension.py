@@ -21,6 +21,7 @@ from zoogen import __version__
 from zoogen.errors import ZoogenError
 from zoogen.site.builtin import localise
 from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, switch_url
+from zoogen.site.navigation import windowed_navigation
 from zoogen.site.source import RenderedZoo, rendered_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
 from zoogen.site.transforms import WORDS_DOMAIN, DataTableCells, TranslatedReferenceLinks
@@ -115,6 +116,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_pages_dir", "", "env", str)
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
+    app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()
     app.setup_extension("zoogen.plots.directive")  # zoo-plots and zoo-exports
     app.add_transform(DataTableCells)
     app.add_transform(TranslatedReferenceLinks)

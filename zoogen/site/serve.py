@@ -25,7 +25,7 @@ from pathlib import Path
 
 from zoogen.errors import ZoogenError
 from zoogen.site.build import REDIRECT, confoverrides, new_sphinx, remove_build_state, standalone_conf_dir
-from zoogen.site.source import RenderedZoo, provide, render_zoo
+from zoogen.site.source import RenderedZoo, provided, render_zoo
 
 HOST = "127.0.0.1"
 VERSION_PATH = "/_zoogen/version"
@@ -88,6 +88,9 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
                 install_pages(app, request)
                 app._warncount = 0  # a new build: count its own warnings only
                 app.statuscode = 0
+                # Sphinx caches unpickled doctrees for a single build; pages re-read since must be read anew
+                app.env._pickled_doctree_cache.clear()
+                app.env.__dict__.pop("master_doctree", None)
                 app.build()
             except SphinxError as error:
                 conn.send(report(started, app, error))
@@ -111,17 +114,17 @@ class LiveSite:
     def start(self) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
         rendered = self._render()
-        provide(self.zoo, self.results, self.strict, rendered)
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                               else "spawn")
-        for language in self.languages:
-            parent, child = context.Pipe()
-            process = context.Process(
-                target=_language_worker, daemon=True,
-                args=(child, self.source, self.html / language, self.workdir / "state" / language,
-                      confoverrides(self.zoo, self.results, language, self.strict)))
-            process.start()
-            self._workers[language] = (process, parent)
+        with provided(self.zoo, self.results, self.strict, rendered):
+            for language in self.languages:
+                parent, child = context.Pipe()
+                process = context.Process(
+                    target=_language_worker, daemon=True,
+                    args=(child, self.source, self.html / language, self.workdir / "state" / language,
+                          confoverrides(self.zoo, self.results, language, self.strict)))
+                process.start()
+                self._workers[language] = (process, parent)
         reports = self._collect()
         self.html.mkdir(parents=True, exist_ok=True)
         (self.html / "index.html").write_text(REDIRECT.format(language=self.languages[0]), encoding="utf-8")

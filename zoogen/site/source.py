@@ -1,12 +1,14 @@
 """The zoo loaded and rendered once per process, for every language's Sphinx run.
 
 The ``zoogen.sphinx`` extension asks `rendered_zoo` for the pages on ``config-inited``. A plain ``sphinx-build``
-renders them there and then; ``zoogen build`` and ``zoogen serve`` render once, `provide` the result, and
+renders them there and then; ``zoogen build`` and ``zoogen serve`` render once, provide the result, and
 run one Sphinx application per language in this process or in forked children, which find it here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +46,16 @@ def render_zoo(zoo: Path, results: Path | None, strict: bool) -> RenderedZoo:
     return RenderedZoo(render_pages(loaded.zoo, records), loaded.zoo.info.title, loaded.zoo.info.locale_dir)
 
 
-def provide(zoo: Path, results: Path | None, strict: bool, rendered: RenderedZoo) -> None:
-    """Make ``rendered`` the pages of this zoo for every Sphinx run of this process (and of its forks)."""
-    _provided[source_key(zoo, results, strict)] = rendered
+@contextmanager
+def provided(zoo: Path, results: Path | None, strict: bool, rendered: RenderedZoo) -> Iterator[None]:
+    """Within the block, ``rendered`` is the rendering of this zoo for every Sphinx run of this process
+    (and of the processes forked meanwhile, for their whole life)."""
+    key = source_key(zoo, results, strict)
+    _provided[key] = rendered
+    try:
+        yield
+    finally:
+        _provided.pop(key, None)
 
 
 def rendered_zoo(zoo: Path, results: Path | None, strict: bool) -> RenderedZoo:

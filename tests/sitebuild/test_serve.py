@@ -1,0 +1,93 @@
+"""``zoogen serve`` for real: a process on a free port of 127.0.0.1, pages fetched over HTTP, a metafile edited."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+METHOD = "retinanet"
+
+
+def small_zoo(tmp_path: Path) -> Path:
+    """One method of the bundled zoo, in a folder of its own."""
+    zoo = tmp_path / "zoo"
+    (zoo / METHOD).mkdir(parents=True)
+    shutil.copy2(ROOT / "zoo_meta" / METHOD / "metafile.yml", zoo / METHOD / "metafile.yml")
+    (zoo / "model-index.yml").write_text(f"Import:\n  - {METHOD}/metafile.yml\n", encoding="utf-8")
+    return zoo
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(condition, timeout: float, what: str, process: subprocess.Popen) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"zoogen serve exited ({process.returncode}) while waiting for {what}")
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.3)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory):
+    tmp_path = tmp_path_factory.mktemp("serve")
+    zoo = small_zoo(tmp_path)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zoogen.cli", "serve", "--zoo", str(zoo), "--lang", "all", "--port", "0",
+             "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "no-results")],
+            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        url = wait_for(lambda: re.search(r"http://127\.0\.0\.1:\d+", log.read_text()), 240,
+                       "the first build", process)
+        yield zoo, url.group(0), process, tmp_path / "work"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_serve_rebuilds_on_a_metafile_edit_and_tells_the_browser(served):
+    zoo, base, process, work = served
+    page = f"{base}/en/methods/{METHOD}.html"
+    html = fetch(page)
+    assert "36.5" in html and "99.1" not in html
+    assert "/_zoogen/version" in html  # the reload script is injected
+    version = json.loads(fetch(f"{base}/_zoogen/version"))["version"]
+
+    metafile = zoo / METHOD / "metafile.yml"
+    text = metafile.read_text(encoding="utf-8")
+    assert text.count("box AP: 36.5") == 1
+    metafile.write_text(text.replace("box AP: 36.5", "box AP: 99.1"), encoding="utf-8")
+
+    wait_for(lambda: "99.1" in fetch(page), 120, "the edited number on the page", process)
+    assert "99.1" in fetch(f"{base}/zh_CN/methods/{METHOD}.html")
+    assert json.loads(fetch(f"{base}/_zoogen/version"))["version"] > version
+    assert "99.1" in fetch(f"{base}/en/models.html")
+
+
+def test_serve_keeps_build_state_private(served):
+    _, base, _, work = served
+    assert (work / "html" / "en" / "index.html").is_file()
+    for hidden in ("/en/.buildinfo", "/en/.doctrees/environment.pickle", "/../src/index.md"):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            fetch(base + hidden)
+        assert error.value.code == 404
+    assert not list((work / "html").rglob(".doctrees"))
