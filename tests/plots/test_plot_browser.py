@@ -66,6 +66,15 @@ def test_plot_is_on_the_overview_with_model_tooltips(site: Path, browser, tiny_z
     assert errors == []
 
 
+def test_search_word_highlighting_runs_over_the_plot(site: Path, browser, tiny_zoo):
+    """Sphinx's highlighting of search words walks the SVG too; a model name in a tooltip must not break it."""
+    model = tiny_zoo.models[0].name
+    browser.get((site / "en" / "index.html").as_uri() + f"?highlight={model}")
+    browser.find_element(By.CSS_SELECTOR, "figure.zoo-plot")
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
 def test_point_link_lands_on_the_models_row(site: Path, browser):
     browser.get((site / "zh_CN" / "index.html").as_uri())
     link = browser.find_element(By.CSS_SELECTOR, "a.zoo-plot-point")

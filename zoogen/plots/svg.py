@@ -169,7 +169,8 @@ def _annotate(svg_text: str, plot: Plot, words: Words, metric: str) -> str:
             link.attrib.pop("target", None)
             link.set("href", link.attrib.pop(f"{{{XLINK_NS}}}href", ""))  # SVG 2 href
             link.set("class", "zoo-plot-point")
-            tooltip = ET.Element(f"{{{SVG_NS}}}title")
+            # Sphinx's search-word highlighting draws boxes with getBBox, which a <title> does not have
+            tooltip = ET.Element(f"{{{SVG_NS}}}title", {"class": "nohighlight"})
             tooltip.text = point_title(plot, point, words, metric)
             link.insert(0, tooltip)
     _prefix_ids(root, "zp" + hashlib.sha1(plot.id.encode()).hexdigest()[:6])
