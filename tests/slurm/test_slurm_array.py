@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from zoogen.cli.verify import verify_command
 from zoogen.records import iter_record_files, load_records
-from zoogen.verify.slurm import load_job
+from zoogen.verify.slurm import load_job, run_records
 
 if shutil.which("sbatch") is None:
     pytest.skip("sbatch not found: Slurm is not installed here (bash tools/setup-slurm.sh sets it up)",
@@ -111,6 +111,19 @@ def test_array_of_three_shards_equals_a_local_run(local_run, slurm_zoo, tiny_coc
     assert [[cell.strip() for cell in row] for row in shard_rows] == [
         ["1", "3", "3", "1", "done"], ["2", "2", "2", "0", "done"], ["3", "2", "2", "0", "done"]]
     assert "merged" in rows[3]
+
+    # --resume: a second submission skips what the first verified (its records are copied into the shards)
+    # and retries only the error record.
+    before = {p.parent.name: p.read_bytes() for p in iter_record_files(results)}
+    again = _zoogen(*_args(slurm_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
+                    "--slurm", "--shards", "3", "--resume", "--wait")
+    assert again.returncode == 1, again.stdout + again.stderr
+    after = {p.parent.name: p.read_bytes() for p in iter_record_files(results)}
+    assert {name: after[name] for name in MODELS} == {name: before[name] for name in MODELS}
+    second = load_job(results)
+    assert second.directory != job.directory and len(second.seeded) == len(MODELS) + 1
+    assert [p.parent.name for i in (1, 2, 3) for p in run_records(second, i)] == [GONE]
+    assert again.stdout.count("skipped") == len(MODELS)
 
 
 def _records_of(directory: Path) -> dict[str, bytes]:

@@ -69,9 +69,11 @@ class SlurmJob:
     results_dir: Path
     shards: int
     models: list[list[str]]  # the model names of each shard, shard 1 first
-    created: float  # epoch seconds; records written before it belong to earlier runs
+    date: str  # when it was made (UTC)
     command: str
+    array_parallelism: int | None = None
     submissions: list[dict[str, object]] = field(default_factory=list)  # {"array", "merge", "shards", "date"}
+    seeded: dict[str, int] = field(default_factory=dict)  # records copied in by --resume: path -> mtime_ns
 
     @property
     def name(self) -> str:
@@ -228,7 +230,7 @@ def create_job(
     for sub in ("logs", "state"):
         (directory / sub).mkdir()
     job = SlurmJob(directory=directory, results_dir=results_dir, shards=len(models), models=models,
-                   created=datetime.now(timezone.utc).timestamp(), command=command)
+                   date=_utc_now(), command=command, array_parallelism=options.array_parallelism)
     for index in range(1, job.shards + 1):
         job.shard_dir(index).mkdir()
     (directory / "shard.sbatch").write_text(_shard_script(job, options, python, cwd, verify_args), encoding="utf-8")
@@ -240,16 +242,16 @@ def create_job(
 def seed_shards(job: SlurmJob, results_dir: Path) -> int:
     """Copy the records ``results_dir`` already holds for each shard's models into the shard's folder
     (for ``--resume``: the shard then skips what is verified); returns how many were copied."""
-    copied = 0
-    for index, names in enumerate(job.models, start=1):
-        wanted = set(names)
-        for path in iter_record_files(results_dir):
-            if path.parent.name in wanted:
-                target = job.shard_dir(index) / path.parent.name / path.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
-                copied += 1
-    return copied
+    shard_of = {name: index for index, names in enumerate(job.models, start=1) for name in names}
+    for path in iter_record_files(results_dir):
+        index = shard_of.get(path.parent.name)
+        if index is not None:
+            target = job.shard_dir(index) / path.parent.name / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            job.seeded[target.relative_to(job.directory).as_posix()] = target.stat().st_mtime_ns
+    job.save()
+    return len(job.seeded)
 
 
 # --- submitting -------------------------------------------------------------------------------------------
@@ -285,7 +287,8 @@ def submit(job: SlurmJob, shards: Sequence[int] | None = None, *, also_after: Se
     if indices:
         for index in indices:
             job.shard_exit(index).unlink(missing_ok=True)
-        args = [] if shards is None else [f"--array={_ranges(indices)}{_parallelism(job)}"]
+        limit = f"%{job.array_parallelism}" if job.array_parallelism else ""
+        args = [] if shards is None else [f"--array={_ranges(indices)}{limit}"]
         array_id = _sbatch([*args, str(job.directory / "shard.sbatch")])
     after = [i for i in (*also_after, array_id) if i]
     dependency = [f"--dependency=afterany:{':'.join(after)}", "--kill-on-invalid-dep=yes"] if after else []
@@ -299,14 +302,6 @@ def submit(job: SlurmJob, shards: Sequence[int] | None = None, *, also_after: Se
     job.submissions.append(submission)
     job.save()
     return submission
-
-
-def _parallelism(job: SlurmJob) -> str:
-    text = (job.directory / "shard.sbatch").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.startswith("#SBATCH --array=") and "%" in line:
-            return "%" + line.rsplit("%", 1)[1]
-    return ""
 
 
 def _ranges(indices: Iterable[int]) -> str:
@@ -348,8 +343,10 @@ def load_job(results_dir: Path, name: str | None = None) -> SlurmJob:
         data = json.loads(path.read_text(encoding="utf-8"))
         return SlurmJob(
             directory=directory, results_dir=Path(data["results_dir"]), shards=int(data["shards"]),
-            models=[list(map(str, names)) for names in data["models"]], created=float(data["created"]),
-            command=str(data["command"]), submissions=list(data.get("submissions") or []),
+            models=[list(map(str, names)) for names in data["models"]], date=str(data["date"]),
+            command=str(data["command"]), array_parallelism=data.get("array_parallelism"),
+            submissions=list(data.get("submissions") or []),
+            seeded={str(k): int(v) for k, v in (data.get("seeded") or {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SlurmError(f"{path}: not a zoogen Slurm job file ({exc})") from None
@@ -448,11 +445,6 @@ class JobProgress:
     def merged(self) -> bool:
         return self.merge_exit == 0
 
-    @property
-    def over(self) -> bool:
-        """The merge job ended (merged or not), or Slurm dropped it without an exit file."""
-        return self.merge_exit is not None or self.merge_state in TERMINAL_STATES
-
 
 def _read_exit(path: Path) -> int | None:
     try:
@@ -463,7 +455,8 @@ def _read_exit(path: Path) -> int | None:
 
 def run_records(job: SlurmJob, index: int) -> list[Path]:
     """The record files shard ``index`` wrote in this submission (copies of older ones left out)."""
-    return [p for p in iter_record_files(job.shard_dir(index)) if p.stat().st_mtime >= job.created - 1]
+    return [p for p in iter_record_files(job.shard_dir(index))
+            if job.seeded.get(p.relative_to(job.directory).as_posix()) != p.stat().st_mtime_ns]
 
 
 def job_progress(job: SlurmJob, *, query_slurm: bool = True) -> JobProgress:
