@@ -117,7 +117,10 @@ class RichReporter:
         if skipped:
             console.print(f"[dim]{model.name}: skipped (--resume: already verified)[/dim]", highlight=False)
         elif record.status == "error":
-            console.print(f"[red]{model.name}: {record.step} failed: {record.error}[/red]", highlight=False)
+            console.print(f"[red]{model.name}: {record.step.value} failed: {record.error}[/red]", highlight=False)
+        elif record.status == "partial":
+            console.print(f"[yellow]{model.name}: incomplete ({record.step.value}): {record.error}[/yellow]",
+                          highlight=False)
         self.progress.advance(self.overall)
         self.progress.update(self.overall, detail=self._detail())
 
@@ -152,7 +155,7 @@ def error_lines(records: list[VerificationRecord]) -> list[str]:
             f"{r.error}" for r in records if r.status != "ok"]
 
 
-@click.group("verify", invoke_without_command=True, subcommand_metavar="[merge SHARD_DIR... --into DIR]")
+@click.group("verify", invoke_without_command=True, subcommand_metavar="[merge|plan|status|resubmit ...]")
 @click.option("--gpu", is_flag=True, help="Run on CUDA device 0 (fails at once if there is no CUDA).")
 @click.option("--device", "device_spec", metavar="cpu|cuda:N", help="The device to run on (default: cpu).")
 @zoo_option("--zoo", "zoo_dir")
@@ -192,8 +195,14 @@ def verify_command(ctx: click.Context, **opts: Any) -> None:
     """Re-evaluate published checkpoints and compare them with the metafiles' numbers.
 
     Writes one record per model to RESULTS/<model>/<environment tag>.json. Exit status: 0 when every
-    model was verified (drift included unless --fail-on-drift), 1 on any error (or drift with
-    --fail-on-drift), 2 on a usage error such as --gpu without CUDA.
+    model was verified (drift included unless --fail-on-drift), 1 on any error or incomplete record (or
+    drift with --fail-on-drift), 2 on a usage error such as --gpu without CUDA or no dataset at
+    --data-root (found before any model starts).
+
+    Safe by default: a config is Python that mmengine executes, so only configs under --configs-root
+    (default: the installed mmdet's) that set no custom_imports are run; --trust-configs runs any
+    (the zoo's own Python). Checkpoints are loaded with torch.load(weights_only=True) unless
+    --trust-checkpoints.
     """
     if ctx.invoked_subcommand is not None:
         return
