@@ -109,11 +109,13 @@ class LiveSite:
         self.source, self.html = workdir / "src", workdir / "html"
         self.version = 0
         self.locale_dir: Path | None = None
+        self._settings: object = None
         self._workers: dict[str, tuple[multiprocessing.Process, Connection]] = {}
 
-    def start(self) -> list[BuildReport]:
+    def start(self, rendered: RenderedZoo | None = None) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
-        rendered = self._render()
+        rendered = rendered or self._render()
+        self._settings = _settings_signature(rendered)
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                               else "spawn")
         with provided(self.zoo, self.results, self.strict, rendered):
@@ -133,6 +135,9 @@ class LiveSite:
     def rebuild(self) -> list[BuildReport]:
         """Re-render the zoo, write the changed pages and rebuild every language incrementally."""
         rendered = self._render()
+        if _settings_signature(rendered) != self._settings:  # read once per application: start anew
+            self.stop()
+            return self.start(rendered)
         for _, conn in self._workers.values():
             conn.send(rendered)
         return self._collect()
@@ -172,6 +177,16 @@ class LiveSite:
                 del self._workers[language]
         self.version += 1
         return reports
+
+
+def _settings_signature(rendered: RenderedZoo) -> object:
+    """What the applications take from the rendering only when they start: the site's name, its catalogs
+    and the built-in catalog of zoogen's own words (which a changed number leaves as it is)."""
+    from zoogen.site.builtin import builtin_catalog
+
+    localised = getattr(rendered.pages, "localised", {}) or {}
+    builtin = {language: builtin_catalog(rendered.pages, pages) for language, pages in localised.items()}
+    return (rendered.title, rendered.locale_dir, getattr(rendered.pages, "footer", None), builtin)
 
 
 class ReloadingHandler(SimpleHTTPRequestHandler):
