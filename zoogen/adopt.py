@@ -199,9 +199,12 @@ def _git_remote(repo: Path) -> GitRemote | None:
     if url is None:
         remotes = (_git(repo, "remote") or "").split()
         url = _git(repo, "remote", "get-url", remotes[0]) if len(remotes) == 1 else None
-    match = _REMOTE.match(url or "")
-    if not match:
-        return None
     head = _git(repo, "symbolic-ref", "--short", "refs/remotes/origin/HEAD")
     branch = head.split("/", 1)[1] if head and "/" in head else (_git(repo, "branch", "--show-current") or "main")
-    return GitRemote(match["host"], match["path"], branch)
+    return parse_remote(url or "", branch)
+
+
+def parse_remote(url: str, branch: str) -> GitRemote | None:
+    """``git@host:owner/name.git``, ``https://host/owner/name`` or ``ssh://git@host/owner/name.git``."""
+    match = _REMOTE.match(url.strip())
+    return GitRemote(match["host"], match["path"], branch) if match else None
