@@ -15,7 +15,7 @@ from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
 from zoogen.meta.metafile import MetafileReader
 from zoogen.meta.names import unique_method_id, unsafe_file_name, unsafe_relative_path
 from zoogen.meta.registry import Registry, load_registry
-from zoogen.meta.schema import Collection, Method, Model, Zoo
+from zoogen.meta.schema import Collection, Method, Model, Zoo, ZooInfo
 from zoogen.meta.unknown import UnknownNames
 from zoogen.meta.yaml_source import YamlError, load_yaml
 from zoogen.meta.zooinfo import load_zoo_info
@@ -45,6 +45,16 @@ def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | Non
     path = Path(path)
     index = path / INDEX_FILE if path.is_dir() else path
     diags = Diagnostics(strict=strict)
+    try:
+        return _load(index, diags, configs_root)
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug must still name the zoo, never end in a traceback
+        diags.error(f"zoogen failed while reading this zoo ({type(exc).__name__}: {exc}); please report it",
+                    Location(index, 1))
+        zoo = Zoo(root=index.parent, index=index, info=ZooInfo(), methods=[])
+        return LoadedZoo(zoo, diags.items)
+
+
+def _load(index: Path, diags: Diagnostics, configs_root: Path | None) -> LoadedZoo:
     root = index.parent
     info = load_zoo_info(root, load_registry(), diags)
     registry = load_registry().extended(info.registry_overrides)

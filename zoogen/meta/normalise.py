@@ -92,13 +92,21 @@ def number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return _float(value)
     if isinstance(value, str):
         try:
             return float(value.strip().rstrip("%"))
         except ValueError:
             return None
     return None
+
+
+def _float(value: int | float) -> float:
+    """``float(value)``; an integer too large for a float is infinite (and rejected as such by callers)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def leading_number(value: Any) -> tuple[float | None, str]:
@@ -109,7 +117,7 @@ def leading_number(value: Any) -> tuple[float | None, str]:
     if isinstance(value, bool):
         return None, ""
     if isinstance(value, int | float):
-        return float(value), ""
+        return _float(value), ""
     if isinstance(value, str):
         exact = number(value)
         if exact is not None:

@@ -146,6 +146,9 @@ def check_size(text: str, path: Path) -> None:
             frame = stack.pop()
             close(frame.size, frame.height + 1, frame.anchor, event)
         elif isinstance(event, yaml.ScalarEvent):
+            if "\x00" in event.value:
+                raise YamlError("a value holds a NUL character ('\\0'), which no field allows",
+                                _at(path, event))
             close(1, 1, event.anchor, event)
         elif isinstance(event, yaml.AliasEvent):
             size, height = anchors.get(event.anchor, (1, 1))

@@ -61,12 +61,14 @@ def _without(data: dict[str, Any], wrong: list[tuple[tuple[Any, ...], str]]) -> 
         if not path:
             continue
         if kind == "extra_forbidden" and len(path) > 1:
-            parent = data
+            parent: Any = data
             for part in path[:-1]:
-                parent = parent[part] if isinstance(parent, dict | list) else None
+                inside = (isinstance(parent, dict) and part in parent) or (
+                    isinstance(parent, list) and isinstance(part, int) and part < len(parent))
+                parent = parent[part] if inside else None
             if isinstance(parent, dict):
                 parent.pop(path[-1], None)
-                continue
+            continue  # an unknown key alone is dropped (its block may be gone already)
         data.pop(path[0], None)
     return data
 
