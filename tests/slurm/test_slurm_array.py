@@ -126,6 +126,17 @@ def test_array_of_three_shards_equals_a_local_run(local_run, slurm_zoo, tiny_coc
     assert again.stdout.count("skipped") == len(MODELS)
 
 
+def test_a_refused_submission_is_one_usage_error_and_leaves_nothing(slurm_zoo, tiny_coco, tiny_configs_root,
+                                                                    tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    done = _zoogen(*_args(slurm_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
+                   "--slurm", "--shards", "3", "--partition", "no-such-partition")
+    assert done.returncode == 2
+    assert done.stderr.startswith("zoogen verify: sbatch refused the job: ") and "partition" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert list((results / ".slurm").glob("*/job.json")) == []
+
+
 def _records_of(directory: Path) -> dict[str, bytes]:
     return {p.parent.name: p.read_bytes() for p in iter_record_files(directory)}
 

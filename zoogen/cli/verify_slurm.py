@@ -7,10 +7,11 @@ options, the ``--wait`` loop (rich progress) and the status table.
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -79,7 +80,7 @@ def slurm_options(command: Callable[..., Any]) -> Callable[..., Any]:
 class SlurmRequest:
     """What ``--slurm`` and its options asked for."""
 
-    options: SlurmOptions | None  # shards filled in once the models are known
+    options: SlurmOptions  # its shards are set once the models are known
     shards: int | None
     wait: bool
 
@@ -129,10 +130,10 @@ def forwarded_args(command: click.Command, opts: dict[str, Any]) -> list[str]:
 
 def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) -> int:
     """``zoogen verify --slurm ...``: write the scripts, submit them, and with ``--wait`` follow them."""
+    from zoogen.cli.verify import _command_line
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.runner import RunError, VerifyOptions, check_run, default_configs_root, select_models
 
-    assert request.options is not None
     if opts.get("shard"):
         _fail("--shard and --slurm exclude each other: --slurm makes the shards (--shards N)")
     if opts.get("estimate"):
@@ -140,7 +141,11 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
     zoo_dir = opts.get("zoo_dir")
     if zoo_dir is None or not Path(zoo_dir).exists():
         _fail(f"no model index at {zoo_dir}; pass --zoo DIR" if zoo_dir else "no model index found; pass --zoo DIR")
-    models = select_models(load_zoo(Path(zoo_dir)).zoo.models, tuple(opts.get("patterns") or ()))
+    console = Console(stderr=True)
+    loaded = load_zoo(Path(zoo_dir))
+    for diagnostic in loaded.errors[:10]:
+        console.print(f"[yellow]{diagnostic}[/yellow]", highlight=False)
+    models = select_models(loaded.zoo.models, tuple(opts.get("patterns") or ()))
     if not models:
         patterns = opts.get("patterns") or ()
         _fail(f"no models{' matching ' + ', '.join(patterns) if patterns else ''} in {zoo_dir}")
@@ -157,17 +162,20 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
     verify_args = forwarded_args(ctx.command, opts)
     if request.options.gpus_per_task and not (opts.get("gpu") or opts.get("device_spec")):
         verify_args.append("--gpu")
-    options = SlurmOptions(**{**request.options.__dict__, "shards": count})
-    console = Console(stderr=True)
+    options = replace(request.options, shards=count)
     try:
         job = create_job(results_dir, shards, options, verify_args=verify_args, command=_command_line(),
                          python=sys.executable, cwd=Path.cwd())
+    except OSError as exc:
+        _fail(f"cannot write the job folder under {results_dir}: {exc}")
+    try:
         if opts.get("resume") or opts.get("stale"):
             seeded = seed_shards(job, results_dir)
             if seeded:
                 console.print(f"--resume: {seeded} record(s) of {results_dir} copied into the shards", highlight=False)
         submission = submit(job)
     except (OSError, SlurmError) as exc:
+        shutil.rmtree(job.directory, ignore_errors=True)  # nothing was queued: leave no half a submission
         _fail(str(exc))
     if request.shards and request.shards > count:
         console.print(f"[yellow]--shards {request.shards}: only {count} model(s), so {count} shard(s)[/yellow]",
@@ -179,13 +187,6 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
     if not request.wait:
         return 0
     return wait_for(job, fail_on_drift=bool(opts.get("fail_on_drift")), console=console)
-
-
-def _command_line() -> str:
-    args = sys.argv[1:]
-    if "verify" in args:
-        args = args[args.index("verify") + 1 :]
-    return shlex.join(["zoogen", "verify", *args])
 
 
 def _states_line(progress: JobProgress) -> str:
@@ -231,7 +232,7 @@ def wait_for(job: SlurmJob, *, fail_on_drift: bool, console: Console, poll: floa
 
 
 def _finish(job: SlurmJob, progress: JobProgress, *, fail_on_drift: bool, console: Console) -> int:
-    from zoogen.cli.verify import summary_table
+    from zoogen.cli.verify import error_lines, summary_table
 
     records: list[VerificationRecord] = []
     for index in range(1, job.shards + 1):
@@ -242,7 +243,11 @@ def _finish(job: SlurmJob, progress: JobProgress, *, fail_on_drift: bool, consol
                 console.print(f"[red]{exc}[/red]", highlight=False)
     names = {record.model for record in records}
     skipped = [name for shard in job.models for name in shard if name not in names]
-    Console().print(summary_table(sorted(records, key=lambda r: r.model), skipped))
+    records.sort(key=lambda r: r.model)
+    out = Console()
+    out.print(summary_table(records, skipped))
+    for line in error_lines(records):
+        out.print(line, highlight=False, markup=False, soft_wrap=False)
     if not progress.merged:
         how = f"exit {progress.merge_exit}" if progress.merge_exit is not None else progress.merge_state or "gone"
         console.print(f"[red]The merge job {job.merge_id} ended without merging ({how}); {job.merge_log}:[/red]",
