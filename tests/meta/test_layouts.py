@@ -125,6 +125,15 @@ def test_nested_trees_and_same_named_files_never_collide(make_zoo):
     assert len(loaded.zoo.models) == 6 and loaded.errors == [] and loaded.warnings == []  # read once each
 
 
+def test_ids_keep_page_urls_readable(make_zoo):
+    metafile = "Models:\n  - Name: {name}\n"
+    zoo = make_zoo({"configs/my method/metafile.yml": metafile.format(name="m1"),
+                    "configs/x#y?/metafile.yml": metafile.format(name="m2"),
+                    "configs/gn+ws/metafile.yml": metafile.format(name="m3")},
+                   imports=["configs/*/metafile.yml"])
+    assert sorted(method.id for method in load_zoo(zoo).zoo.methods) == ["gn+ws", "my-method", "x-y"]
+
+
 def test_an_id_taken_without_configs_keeps_its_prefix(make_zoo):
     metafile = "Models:\n  - Name: {name}\n"
     zoo = make_zoo({"a/metafile.yml": metafile.format(name="m1"), "configs/a/metafile.yml": metafile.format(name="m2"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 METAFILE_NAMES = ("metafile.yml", "metafile.yaml")
 MAX_NAME_CHARS = 200  # a record is results/<model name>/<environment>.json; file systems allow 255 bytes
 _FORBIDDEN = set("/\\")
+_NOT_IN_URL = re.compile(r"[^\w.+-]+")  # what a page URL segment keeps readable: letters, digits, _ . + -
 
 
 def method_id(metafile: Path, root: Path) -> str:
@@ -17,7 +19,8 @@ def method_id(metafile: Path, root: Path) -> str:
     ``configs/recognition/slowfast/metafile.yml`` -> ``recognition/slowfast``; ``faster_rcnn/metafile.yml``
     -> ``faster_rcnn``; ``configs/body_2d_keypoint/topdown_heatmap/coco/hrnet_coco.yml`` ->
     ``body_2d_keypoint/topdown_heatmap/coco/hrnet_coco``. A metafile outside the index's folder, or the
-    index's own folder, is named after its own folder.
+    index's own folder, is named after its own folder. Characters that cannot stand in a readable page URL
+    (space, ``#``, ``?``, ...) become ``-`` (``configs/my method`` -> ``my-method``).
     """
     relative = os.path.relpath(os.path.abspath(metafile.parent), os.path.abspath(root))
     parts = list(PurePosixPath(relative.replace(os.sep, "/")).parts)
@@ -27,7 +30,7 @@ def method_id(metafile: Path, root: Path) -> str:
         parts = parts[1:]
     if metafile.name not in METAFILE_NAMES:
         parts.append(metafile.stem)
-    return "/".join(parts)
+    return "/".join(_NOT_IN_URL.sub("-", part).strip("-") or "-" for part in parts)
 
 
 def unique_method_id(metafile: Path, root: Path, used: set[str]) -> str:
