@@ -205,7 +205,7 @@ def wait_for(job: SlurmJob, *, fail_on_drift: bool, console: Console, poll: floa
     """Follow ``job`` until its merge job ends; print the summary of its records; a local run's exit code."""
     progress_bar = Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[states]}"), TimeElapsedColumn(), console=console,
+        TextColumn("models; {task.fields[states]}"), TimeElapsedColumn(), console=console,
     )
     ended_at: float | None = None
     try:
