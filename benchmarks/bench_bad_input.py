@@ -5,7 +5,7 @@
 
 Each case is ``zoogen check --strict`` run in-process (click's CliRunner), so the figure is the check itself,
 without Python's start-up. Generated cases: the nine-levels-of-ten-aliases bomb and deeper variants, 100 000
-nested brackets, a 10 MB metafile of one long line. Prints every case's time, the number of clean errors
+nested brackets, a 3 MB metafile of one long line, a 20 MB metafile. Prints every case's time, the number of clean errors
 and of tracebacks, and the slowest case. The limits are on the expansion (yaml_source.MAX_NODES / MAX_DEPTH),
 never a time-out: the bomb is refused before anything is built.
 """
@@ -40,7 +40,8 @@ def generated_cases(root: Path) -> list[Path]:
             f"k{i}: &k{i} {{<<: [{', '.join(['*a'] + [f'*k{j}' for j in range(max(0, i - 5), i)])}]}}\n"
             for i in range(40)),
         "gen_nested_100k": "Models: " + "[" * 100_000 + "]" * 100_000 + "\n",
-        "gen_long_line_10mb": "Models:\n  - Name: " + "x" * 10_000_000 + "\n",
+        "gen_long_line_3mb": "Models:\n  - Name: " + "x" * 3_000_000 + "\n",
+        "gen_too_large_20mb": "Models:\n" + "  - Name: x\n" * 1_700_000,
     }
     folders = []
     for name, text in cases.items():

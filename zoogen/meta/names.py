@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 METAFILE_NAMES = ("metafile.yml", "metafile.yaml")
 MAX_NAME_CHARS = 200  # a record is results/<model name>/<environment>.json; file systems allow 255 bytes
-_FORBIDDEN = set("/\\")
+_UNSAFE_IN_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 _NOT_IN_URL = re.compile(r"[^\w.+-]+")  # what a page URL segment keeps readable: letters, digits, _ . + -
 
 
@@ -52,14 +52,14 @@ def unsafe_file_name(name: str) -> str | None:
     """Why ``name`` cannot be used as a file name as it is, or None when it can."""
     if name in (".", ".."):
         return "is a path segment ('.' or '..')"
-    bad = sorted({char for char in name if char in _FORBIDDEN or ord(char) < 32 or ord(char) == 127})
+    if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8")) > 255:
+        return f"is {len(name)} characters long (at most {MAX_NAME_CHARS})"
+    bad = sorted(set(_UNSAFE_IN_NAME.findall(name)))
     if bad:
         shown = " ".join(repr(char) for char in bad)
         return f"holds characters that are not allowed in a file name ({shown})"
     if name.startswith(".") or name != name.strip():
         return "starts with a dot or has white space at either end"
-    if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8")) > 255:
-        return f"is {len(name)} characters long (at most {MAX_NAME_CHARS})"
     return None
 
 

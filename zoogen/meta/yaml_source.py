@@ -23,7 +23,7 @@ except AttributeError:  # PyYAML built without libyaml
 
 PathKey = tuple[Any, ...]
 
-MAX_BYTES = 16 * 1024 * 1024  # a metafile or zoo.yml is a few hundred kB at most
+MAX_BYTES = 4 * 1024 * 1024  # real metafiles are under 20 kB
 MAX_NODES = 200_000  # nodes after alias expansion (the largest real metafile has a few thousand)
 MAX_DEPTH = 64  # levels of nesting (real files have fewer than ten)
 
