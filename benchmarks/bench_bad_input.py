@@ -5,9 +5,9 @@
 
 Each case is ``zoogen check --strict`` run in-process (click's CliRunner), so the figure is the check itself,
 without Python's start-up. Generated cases: the nine-levels-of-ten-aliases bomb and deeper variants, 100 000
-nested brackets, a 3 MB metafile of one long line, a 20 MB metafile. Prints every case's time, the number of clean errors
-and of tracebacks, and the slowest case. The limits are on the expansion (yaml_source.MAX_NODES / MAX_DEPTH),
-never a time-out: the bomb is refused before anything is built.
+nested brackets, a 3 MB metafile of one long line, a 20 MB metafile. Prints every case's time, the number of
+clean errors and of tracebacks, and the slowest case. The limits are on the expansion (yaml_source.MAX_NODES,
+MAX_DEPTH), never a time-out: the bomb is refused before anything is built.
 """
 
 from __future__ import annotations
