@@ -173,8 +173,8 @@ class MetafileReader:
         outside = unsafe_relative_path(config) if config else None
         if config and outside:
             self.diags.warn(f"Config {config[:80]!r} {outside}; a Config is a path inside the repository "
-                            "(configs/<method>/<name>.py); dropped", at("Config"), "Config")
-            config = None
+                            "(configs/<method>/<name>.py), and zoogen verify refuses others unless "
+                            "--trust-configs", at("Config"), "Config")
         name = fields.get("Name")
         if name is not None and not isinstance(name, str):
             self.diags.warn(f"Name should be a string, got {type(name).__name__}", at("Name"), "Name")
