@@ -15,6 +15,7 @@ catalogs extended to match, in a temporary folder. Targets (issue 9): the 10x zo
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import shutil
 import statistics
@@ -35,6 +36,7 @@ from zoogen.site.build import build_site
 from zoogen.site.languages import LANGUAGES
 
 INDEX = "model-index.yml"
+FIRST_METRIC = re.compile(r"(\n\s+Metrics:\n\s+[^:\n]+: )(\d+(?:\.\d+)?)")  # the edit --rebuild makes
 ZOO_INFO = "zoo.yml"
 
 
@@ -199,7 +201,9 @@ def report_rebuild(zoo: Path, repeat: int) -> None:
             edits = []
             for number in range(repeat):
                 text = metafile.read_text(encoding="utf-8")
-                metafile.write_text(text.replace("Epochs: ", f"Epochs: {number + 1}", 1), encoding="utf-8")
+                edited = FIRST_METRIC.sub(lambda m, n=number: f"{m.group(1)}{n + 1}{m.group(2)}", text, count=1)
+                assert edited != text, f"no metric value to edit in {metafile}"
+                metafile.write_text(edited, encoding="utf-8")
                 edit_started = time.perf_counter()
                 site.rebuild()
                 edits.append(time.perf_counter() - edit_started)

@@ -152,7 +152,8 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     workers = min(len(languages), jobs or available_cores())
     with tempfile.TemporaryDirectory(prefix="staging-", dir=cache) as staging:
         jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
-                                confoverrides(zoo, results, language, strict)) for language in languages}
+                                {**confoverrides(zoo, results, language, strict),
+                                 "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
         with provided(zoo, results, strict, rendered):
             seconds = _run_builds(jobs_args, workers)
         built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
@@ -181,11 +182,6 @@ def _remove_stale_pages(source: Path, docnames: Sequence[str] | dict[str, str]) 
     for page in source.rglob("*.md"):
         if page not in wanted:
             page.unlink()
-
-
-def build_language(zoo: Path, out_dir: Path, language: str, *, results: Path | None, strict: bool) -> BuildResult:
-    """Build one language (see `build_site`)."""
-    return build_site(zoo, out_dir, [language], results=results, strict=strict)[0]
 
 
 def swap_into_place(new: Path, final: Path) -> None:
