@@ -9,6 +9,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 
 from zoogen.meta.keys import fold
 
-REGISTRY_FILE = Path(__file__).resolve().parent.parent / "registry.yml"
+REGISTRY_FILE = "registry.yml"  # package data of zoogen
 ALIASED_KINDS = ("tasks", "datasets", "metrics")
 
 
@@ -205,6 +206,8 @@ def build_registry(raw: dict[str, Any]) -> Registry:
 
 
 @cache
-def load_registry(path: Path = REGISTRY_FILE) -> Registry:
-    """Read the registry once per process."""
-    return build_registry(yaml.safe_load(path.read_text(encoding="utf-8")))
+def load_registry(path: Path | None = None) -> Registry:
+    """Read the registry (the one shipped in the package unless ``path``) once per process."""
+    text = path.read_text(encoding="utf-8") if path else \
+        resources.files("zoogen").joinpath(REGISTRY_FILE).read_text(encoding="utf-8")
+    return build_registry(yaml.safe_load(text))
