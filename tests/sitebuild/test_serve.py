@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 METHOD = "retinanet"
 
@@ -64,6 +63,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_serve_rebuilds_on_a_metafile_edit_and_tells_the_browser(served):
     zoo, base, process, work = served
     page = f"{base}/en/methods/{METHOD}.html"
@@ -85,6 +85,7 @@ def test_serve_rebuilds_on_a_metafile_edit_and_tells_the_browser(served):
         assert "99.1" in fetch(f"{base}/{language}/models.html"), language
 
 
+@pytest.mark.slow
 def test_serve_keeps_build_state_private(served):
     _, base, _, work = served
     assert (work / "html" / "en" / "index.html").is_file()
@@ -93,3 +94,18 @@ def test_serve_keeps_build_state_private(served):
             fetch(base + hidden)
         assert error.value.code == 404
     assert not list((work / "html").rglob(".doctrees"))
+
+
+def test_what_each_changed_file_sets_off(tmp_path: Path):
+    from zoogen.site.serve import PAGE_TEMPLATES_DIR, SITE_PACKAGE_DIR, change_kind
+
+    locales = tmp_path / "locales"
+    assert change_kind(tmp_path / "zoo" / METHOD / "metafile.yml", locales) == "rebuild"
+    assert change_kind(tmp_path / "zoo" / "zoo.yml", locales) == "rebuild"
+    assert change_kind(PAGE_TEMPLATES_DIR / "method.md.j2", locales) == "rebuild"
+    assert change_kind(locales / "zh_CN" / "LC_MESSAGES" / "index.po", locales) == "restart"
+    assert change_kind(locales / "zh_CN" / "LC_MESSAGES" / "index.mo", locales) is None  # Sphinx writes it
+    assert change_kind(SITE_PACKAGE_DIR / "templates" / "layout.html", locales) == "restart"
+    assert change_kind(SITE_PACKAGE_DIR / "static" / "zoogen.css", locales) == "restart"
+    assert change_kind(SITE_PACKAGE_DIR / "serve.py", locales) is None
+    assert change_kind(tmp_path / "zoo" / "notes.txt", locales) is None
