@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from tiny_zoo import TINY_RESULTS, TINY_ZOO
 
 from zoogen.meta import load_zoo
 from zoogen.meta.schema import Zoo
 from zoogen.records import load_records
-
-ROOT = Path(__file__).resolve().parents[2]
-TINY_ZOO = Path(__file__).resolve().parent / "zoo"
-TINY_RESULTS = Path(__file__).resolve().parent / "zoo_results"
-
-
-def zoogen(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zoogen.cli", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from tiny_zoo import TINY_RESULTS, TINY_ZOO, zoogen  # tests/export/tiny_zoo.py
 
-from conftest import TINY_RESULTS, TINY_ZOO, zoogen  # tests/export/conftest.py
 from zoogen.export import write_exports
 from zoogen.export.csv_tables import csv_text
 from zoogen.export.models_json import models_document

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from conftest import TINY_RESULTS, TINY_ZOO, zoogen  # tests/export/conftest.py
 from html_reader import read_page  # tests/sitebuild/html_reader.py
+from tiny_zoo import TINY_RESULTS, TINY_ZOO, zoogen  # tests/export/tiny_zoo.py
+
 from zoogen.meta.registry import load_registry
 
 pytestmark = pytest.mark.slow
@@ -73,3 +73,17 @@ def test_exports_are_published_once_and_linked_from_both_languages(site: Path):
             for link in links:
                 if link.startswith("../exports/"):
                     assert (site / language / link).resolve().is_file(), (language, page, link)
+
+
+def test_a_plain_sphinx_build_writes_its_exports_into_the_output(tmp_path: Path):
+    """Read the Docs and other sites run Sphinx themselves: the export links then point into the output."""
+    from zoogen.site.build import run_sphinx, sphinx_command
+
+    source, html = tmp_path / "src", tmp_path / "html"
+    source.mkdir()
+    run_sphinx(sphinx_command("html", source, html, TINY_ZOO, TINY_RESULTS, "zh_CN", strict=True))
+    assert json.loads((html / "exports" / "models.json").read_text(encoding="utf-8"))["models"]
+    for page in ("index.html", "models.html"):
+        links = [link for link in read_page(html / page).links if "exports/" in link]
+        assert "exports/models.json" in links
+        assert all((html / link).is_file() for link in links), links

@@ -104,17 +104,18 @@ class ZooPlots(SphinxDirective):
 
 
 class ZooExports(SphinxDirective):
-    """``zoo-exports``: links to the language-neutral exports published beside the site's languages."""
+    """``zoo-exports``: links to the exports (``zoogen_exports_url``, else those written into the output)."""
 
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        base = self.config.zoogen_exports_url
-        if base is None or (base == "" and _pages_root(self)):  # not published beside this site
-            return []
         zoo, _ = _zoo(self)
-        if base == "":  # zoogen build: <out>/<language>/<page>.html beside <out>/exports/
-            base = "../" * (self.env.docname.count("/") + 1) + f"{EXPORTS_DIR}/"
+        to_root = "../" * self.env.docname.count("/")  # from this page to the output folder
+        base = self.config.zoogen_exports_url
+        if base is None:  # a plain Sphinx build: `write_exports_into_output` puts them at <outdir>/exports/
+            base = f"{to_root}{EXPORTS_DIR}/"
+        elif not base.startswith(("/", "http://", "https://")):  # relative to the output folder
+            base = to_root + base.rstrip("/") + "/"
 
         words = _words(self)
 
@@ -138,9 +139,24 @@ class ZooExports(SphinxDirective):
         return [nodes.raw("", text, format="html")]
 
 
+def write_exports_into_output(app: Sphinx, exception: BaseException | None) -> None:
+    """Without ``zoogen_exports_url`` (a plain ``sphinx-build``, Read the Docs) the exports go into the output."""
+    if exception is not None or app.config.zoogen_exports_url is not None or app.builder.format != "html":
+        return
+    from zoogen.export.publish import write_exports
+
+    config = app.config
+    confdir = Path(app.confdir)
+    results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
+    zoo, records = zoo_data((confdir / config.zoogen_zoo).resolve(), results, config.zoogen_strict)
+    write_exports(zoo, Path(app.outdir) / EXPORTS_DIR, records)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    # "" = beside the languages (zoogen build); None = no exports published with this site
-    app.add_config_value("zoogen_exports_url", "", "env", (str, type(None)))
+    # Where the exports are, relative to the output folder (or a URL). zoogen build: "../exports/", published
+    # once beside the languages. None: written into the output folder by this extension.
+    app.add_config_value("zoogen_exports_url", None, "env", (str, type(None)))
+    app.connect("build-finished", write_exports_into_output)
     app.add_config_value("zoogen_plots", True, "env", bool)  # False: no accuracy/speed plots
     app.add_directive("zoo-plots", ZooPlots)
     app.add_directive("zoo-exports", ZooExports)
