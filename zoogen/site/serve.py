@@ -265,7 +265,8 @@ def watch_and_rebuild(site: LiveSite, stop: threading.Event, echo: Callable[[str
     locale_dir = site.locale_dir
     for changes in watch(*watched_paths(site, locale_dir), stop_event=stop, debounce=200, step=50,
                          rust_timeout=500, yield_on_timeout=False):
-        kinds = {change_kind(Path(path), locale_dir) for _, path in changes} - {None}
+        kinds = {change_kind(Path(path), locale_dir) for _, path in changes
+                 if not Path(path).is_relative_to(site.workdir)} - {None}  # not what the builds write
         if not kinds:
             continue
         started = time.perf_counter()
