@@ -126,3 +126,18 @@ def test_zoo_yml_fields_for_the_site_verify_and_links(make_zoo):
     assert [(m.primary, m.mirror) for m in info.mirrors] == [("https://download.openmmlab.com/",
                                                               "https://mirror.example.org/openmmlab/")]
     assert info.links_report == (loaded.zoo.root / "reports" / "links.json").resolve()
+
+
+def test_verify_skip_marks_a_model_not_verifiable(make_zoo):
+    metafile = """
+    Models:
+      - Name: a
+        Verify: {skip: "MMDetection 3.3 no longer ships this config"}
+      - Name: b
+        Verify: yes
+    """
+    loaded = load_zoo(make_zoo({"m/metafile.yml": metafile}))
+    first, second = loaded.zoo.models
+    assert first.verify_skip == "MMDetection 3.3 no longer ships this config" and second.verify_skip is None
+    [warning] = loaded.warnings
+    assert (warning.field, warning.location.line) == ("Verify", 6)
