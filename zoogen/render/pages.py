@@ -78,7 +78,7 @@ def render_pages(
     ``language``, zoogen's own words (template texts, registry names) are in that language: the site
     turns the two renderings into a built-in catalog for the words a zoo's catalog does not have.
     """
-    names = Names.for_language(load_registry(), language)
+    names = Names.for_language(getattr(zoo, "registry", None) or load_registry(), language)  # zoo.yml overrides
     env = _environment(names, loader)
     newest = newest_records(records or {})
     pages = PageSet(footer=getattr(zoo.info, "footer", None))
@@ -97,9 +97,10 @@ def render_pages(
 
     add("index", "index.md.j2")
 
-    marker = Marker(newest, report_link=f"../{REPORT_PAGE}.md") if newest else None
-    builder = TableBuilder(names, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
     for method in zoo.methods:
+        report_link = "../" * (method.id.count("/") + 1) + f"{REPORT_PAGE}.md"  # method ids may nest
+        marker = Marker(newest, report_link=report_link) if newest else None
+        builder = TableBuilder(names, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
         notes = marker.notes(method.models) if marker else []
         notes_table = Table([names.gettext(h) for h in ("Model", "Verdicts", "Hardware", "Date")], notes) \
             if notes else None
@@ -107,7 +108,8 @@ def render_pages(
         readme_url = _readme_url(zoo, method.readme)
         method_links = {label: url for label, url in (("paper", paper_url), ("readme", readme_url)) if url}
         add(f"{METHODS_DIR}/{method.id}", "method.md.j2", method_links, method=method,
-            groups=builder.method_tables(method.models), notes_table=notes_table, readme_url=readme_url)
+            groups=builder.method_tables(method.models), notes_table=notes_table, readme_url=readme_url,
+            report_link=report_link)
 
     add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
     add("models", "models.md.j2", table=all_models_table(zoo.models, names, titles, METHODS_DIR))

@@ -183,7 +183,7 @@ def all_models_table(models: list[Model], names: Names, method_titles: dict[str,
     metric_columns = sorted(pairs, key=lambda pair: order[pair[0]])
     several = len(datasets) > 1
 
-    headers = [names.gettext("Method"), names.column("name"), names.gettext("Task")]
+    headers = [names.column("name"), names.gettext("Method"), names.gettext("Task")]  # the model stays in view
     for dataset, metric in metric_columns:
         title = names.metric(metric)
         headers.append(names.gettext("%(metric)s (%(dataset)s)") % {"metric": title, "dataset": names.dataset(
@@ -199,8 +199,8 @@ def all_models_table(models: list[Model], names: Names, method_titles: dict[str,
         tasks = list(dict.fromkeys(result.task for result in model.results))
         title = method_titles.get(model.method, model.method)
         rows.append([
-            method_link(model.method, methods_dir, title),
             markup.escape(model.name),
+            method_link(model.method, methods_dir, title),
             markup.escape(names.gettext(", ").join(names.task(task) for task in tasks)) or MISSING,
             *(markup.escape(values[pair]) if pair in values else MISSING for pair in metric_columns),
             f"{model.speed[0].fps:.1f}" if model.speed else MISSING,

@@ -27,3 +27,27 @@ class ChineseSearch(SearchChinese):
 
     language_name = stemmer_language_name(getattr(SearchChinese, "js_stemmer_rawcode", ""),
                                           SearchChinese.language_name)
+
+    def __init__(self, options: dict[str, str]) -> None:
+        super().__init__(options)
+        _add_registry_words()
+
+
+def _add_registry_words() -> None:
+    """The registry's Chinese names (目标检测, 实例分割...) are words of their own for the segmenter.
+
+    The browser does not segment a query: a reader who types 目标检测 finds it only when the index holds that
+    whole word, not just 目标 and 检测.
+    """
+    try:
+        import jieba
+    except ImportError:
+        return
+    from zoogen.meta.registry import load_registry
+
+    registry = load_registry()
+    for group in (registry.tasks, registry.datasets, registry.metrics, registry.columns, registry.words):
+        for term in group.values():
+            name = term.zh_CN or ""
+            if any("\u4e00" <= ch <= "\u9fff" for ch in name) and " " not in name:
+                jieba.add_word(name)

@@ -58,6 +58,10 @@
       });
       node.parentNode.replaceChild(fragment, node);
     });
+    var wrap = document.createElement("div");  // bounds the width: a table cell's own max-width is ignored
+    wrap.className = "zoo-wrap";
+    while (cell.firstChild) wrap.appendChild(cell.firstChild);
+    cell.appendChild(wrap);
     cell.classList.add("zoo-long");
   }
 

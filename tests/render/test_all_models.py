@@ -1,0 +1,61 @@
+"""The all-models table: one row per model, a column per metric (per dataset and metric when there are
+several datasets), best-first sort direction from the registry; names in the rendering's language."""
+
+from __future__ import annotations
+
+from zoogen.meta import load_zoo
+from zoogen.meta.registry import load_registry
+from zoogen.render import render_pages
+from zoogen.render.names import Names
+from zoogen.render.tables import all_models_table
+
+TWO_TASKS = """
+Models:
+  - Name: masked_r50_fpn_1x_coco
+    Results:
+      - {Task: Object Detection, Dataset: COCO, Metrics: {box AP: 38.2}}
+      - {Task: Instance Segmentation, Dataset: COCO, Metrics: {mask AP: 34.7}}
+      - {Task: Object Detection, Dataset: LVIS v1, Metrics: {box AP: 22.5}}
+  - Name: boxes_only_r50_fpn_1x_coco
+    Results:
+      - {Task: Object Detection, Dataset: COCO, Metrics: {box AP: 37.4}}
+"""
+
+
+def _table(make_zoo, language: str = "en"):
+    zoo = load_zoo(make_zoo({"m/metafile.yml": TWO_TASKS})).zoo
+    names = Names.for_language(load_registry(), language)
+    return all_models_table(zoo.models, names, {"m": "M"}, "methods")
+
+
+def test_one_row_per_model_and_a_column_per_dataset_and_metric(make_zoo):
+    table = _table(make_zoo)
+    assert table.headers == ["Model", "Method", "Task", "box AP (COCO)", "mask AP (COCO)", "box AP (LVIS v1)",
+                             "Inf time (fps)", "Download"]
+    assert len(table.rows) == 2
+    masked, boxes = table.rows
+    assert masked[0] == "masked\\_r50\\_fpn\\_1x\\_coco"
+    assert masked[2:6] == ["Object Detection, Instance Segmentation", "38.2", "34.7", "22.5"]
+    assert boxes[3:6] == ["37.4", "-", "-"]
+    assert masked[1] == "{doc}`methods/m`"  # the method page's own (translated) title
+
+
+def test_sort_direction_follows_the_registry(make_zoo, monkeypatch):
+    table = _table(make_zoo)
+    assert table.best_high == [3, 4, 5, 6] and table.best_low == []
+    markdown = table.markdown()
+    assert markdown.startswith("{.zoo-data .zoo-sortable .zoo-best-high-3 .zoo-best-high-4")
+
+
+def test_names_in_chinese(make_zoo):
+    table = _table(make_zoo, "zh_CN")
+    assert table.headers[:4] == ["模型", "方法", "任务", "box AP（COCO）"]
+    assert table.rows[0][2] == "目标检测、实例分割"
+
+
+def test_empty_report_is_one_line(make_zoo):
+    pages = render_pages(load_zoo(make_zoo({"m/metafile.yml": TWO_TASKS})).zoo)
+    report = [line for line in pages.pages["verification"].splitlines() if line.strip()]
+    assert len(report) == 2  # the title and one line
+    assert report[1].startswith("Nothing has been verified yet") and "`zoogen verify" in report[1]
+    assert "|" not in pages.pages["verification"]
