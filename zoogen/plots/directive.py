@@ -64,6 +64,19 @@ def _pages_root(directive: SphinxDirective) -> str:
     return f"{pages_dir}/" if pages_dir else ""
 
 
+class plot_html(nodes.General, nodes.Element):  # noqa: N801 (docutils names nodes in lower case)
+    """The HTML of the plots: like a raw node, but kept out of the search index (tooltips list every model)."""
+
+
+def _visit_plot_html(translator: Any, node: plot_html) -> None:
+    translator.body.append(node["html"])
+    raise nodes.SkipNode
+
+
+def _skip(translator: Any, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
 class ZooPlots(SphinxDirective):
     """``zoo-plots [METHOD]``: the accuracy/speed plots of the zoo, or of one method page."""
 
@@ -75,7 +88,7 @@ class ZooPlots(SphinxDirective):
         return (Path(self.env.app.confdir) / (self.config.zoogen_results or "results")).resolve()
 
     def run(self) -> list[nodes.Node]:
-        if not self.config.zoogen_plots:
+        if not self.config.zoogen_plots or self.env.app.builder.format != "html":  # gettext: no plots
             return []
         zoo, records = _zoo(self)
         methods = [m for m in zoo.methods if not self.arguments or m.id == self.arguments[0]]
@@ -100,7 +113,7 @@ class ZooPlots(SphinxDirective):
             return link
 
         figures = "".join(render_figure(plot, words, link_for(plot)) for plot in plots)
-        return [nodes.raw("", f'<div class="zoo-plots">\n{figures}</div>\n', format="html")]
+        return [plot_html(html=f'<div class="zoo-plots">\n{figures}</div>\n')]
 
 
 class ZooExports(SphinxDirective):
@@ -158,6 +171,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_exports_url", None, "env", (str, type(None)))
     app.connect("build-finished", write_exports_into_output)
     app.add_config_value("zoogen_plots", True, "env", bool)  # False: no accuracy/speed plots
+    app.add_node(plot_html, html=(_visit_plot_html, None), latex=(_skip, None), text=(_skip, None),
+                 man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("zoo-plots", ZooPlots)
     app.add_directive("zoo-exports", ZooExports)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
