@@ -62,6 +62,12 @@ def test_plot_is_on_the_overview_with_model_tooltips(site: Path, browser, tiny_z
     mark = points[0].find_element(By.CSS_SELECTOR, "use, path")
     assert mark.is_displayed()
     webdriver.ActionChains(browser).move_to_element(mark).perform()
+    assert browser.execute_script("return getComputedStyle(arguments[0]).strokeWidth", mark) == "2.5px"
+    # keyboard: a point takes the focus and is outlined the same way
+    browser.execute_script("arguments[0].focus()", points[1])
+    assert browser.execute_script("return document.activeElement") == points[1]
+    mark = points[1].find_element(By.CSS_SELECTOR, "use, path")
+    assert browser.execute_script("return getComputedStyle(arguments[0]).strokeWidth", mark) == "2.5px"
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
 

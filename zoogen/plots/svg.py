@@ -29,6 +29,9 @@ COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
            "#bab0ac", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d"]
 
 LinkFor = Callable[[PlotPoint], str]
+# A point under the pointer or keyboard focus (Tab moves between points) is drawn with a thick outline.
+FOCUS_STYLE = (".zoo-plot-point:hover use, .zoo-plot-point:focus use "
+               "{stroke: #000 !important; stroke-width: 2.5px !important}")
 
 
 def _number(value: float) -> str:
@@ -173,6 +176,9 @@ def _annotate(svg_text: str, plot: Plot, words: Words, metric: str) -> str:
             tooltip = ET.Element(f"{{{SVG_NS}}}title", {"class": "nohighlight"})
             tooltip.text = point_title(plot, point, words, metric)
             link.insert(0, tooltip)
+    style = ET.Element(f"{{{SVG_NS}}}style")
+    style.text = FOCUS_STYLE
+    root.insert(0, style)
     _prefix_ids(root, "zp" + hashlib.sha1(plot.id.encode()).hexdigest()[:6])
     return ET.tostring(root, encoding="unicode")
 
