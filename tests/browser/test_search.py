@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from browsing import search
+from browsing import search, visit, wait_for
 
 from zoogen.meta import load_zoo
 
 pytestmark = pytest.mark.slow
+Keys = pytest.importorskip("selenium.webdriver.common.keys").Keys
 
 SITES = ["bundled", "mmdet_v1_rpn", "paddledetection", "furo"]
 WORDS = {"zh_CN": ["模型", "训练", "目标检测"], "en": ["model", "training", "detection"]}
@@ -23,3 +24,15 @@ def test_search_finds_words_and_model_names(browser, sites, name: str, language:
     for query in [*WORDS[language], model]:
         hits = search(browser, site.url(language, f"search.html?q={quote(query)}"))
         assert hits, (name, language, query)
+
+
+@pytest.mark.parametrize("name", ["bundled", "furo"])
+def test_the_sidebar_search_box_answers_in_chinese(browser, sites, name: str):
+    site = sites[name]
+    visit(browser, site.url("zh_CN", "index.html"))
+    box = wait_for(browser, "return Array.from(document.querySelectorAll('input[name=q]'))"
+                            ".find(i => i.offsetParent !== null);")
+    box.send_keys("模型", Keys.ENTER)
+    wait_for(browser, "return location.pathname.endsWith('/search.html');")
+    hits = search(browser, browser.current_url)
+    assert hits
