@@ -168,3 +168,25 @@ def test_all_models_one_row_per_model_filter_and_sort(browser, sites, name: str,
     assert state == "ascending"
     numbers, missing_again = _numbers(values)
     assert numbers == sorted(numbers) and len(missing_again) == len(missing)
+
+
+def test_long_names_wrap_after_underscores_and_hyphens(browser, sites):
+    """On a phone the longest model name of the bundled zoo wraps inside its cell (at ``_`` or ``-``), and the
+    copied text is the name unchanged."""
+    site = sites["bundled"]
+    longest = max((model.name for model in load_zoo(site.zoo).zoo.models), key=len)
+    set_viewport(browser, *PHONE)
+    try:
+        visit(browser, site.url("en", "models.html"))
+        cell = browser.execute_script("""
+            const cell = Array.from(document.querySelectorAll('table.zoo-sortable td'))
+              .find(td => td.textContent.trim() === arguments[0]);
+            const wrap = cell.querySelector('.zoo-wrap');
+            const line = parseFloat(getComputedStyle(wrap).lineHeight) || 20;
+            return {lines: Math.round(wrap.getBoundingClientRect().height / line), breaks: cell.querySelectorAll('wbr').length,
+                    width: cell.getBoundingClientRect().width, text: cell.textContent.trim()};""", longest)
+    finally:
+        reset_viewport(browser)
+    assert cell["text"] == longest
+    assert cell["breaks"] >= longest.count("_") and cell["lines"] >= 2, cell
+    assert cell["width"] < PHONE[0] * 0.6, cell  # the rest of the row stays in view beside it

@@ -175,12 +175,12 @@ def all_models_table(models: list[Model], names: Names, method_titles: dict[str,
     """
     datasets = Counter(result.dataset for model in models for result in model.results)
     order = {dataset: index for index, (dataset, _) in enumerate(datasets.most_common())}
-    pairs: dict[tuple[str, str], None] = {}
+    pairs: Counter[tuple[str, str]] = Counter()
     for model in models:
-        for result in model.results:
-            for metric in result.metrics:
-                pairs.setdefault((result.dataset, names.registry.canonical("metrics", metric) or metric), None)
-    metric_columns = sorted(pairs, key=lambda pair: order[pair[0]])
+        pairs.update({(result.dataset, names.registry.canonical("metrics", metric) or metric)
+                      for result in model.results for metric in result.metrics})
+    # the most common dataset first, within it the metric most models report (box AP before AR1000)
+    metric_columns = sorted(pairs, key=lambda pair: (order[pair[0]], -pairs[pair]))
     several = len(datasets) > 1
 
     headers = [names.column("name"), names.gettext("Method"), names.gettext("Task")]  # the model stays in view
