@@ -183,8 +183,9 @@ def test_long_names_wrap_after_underscores_and_hyphens(browser, sites):
               .find(td => td.textContent.trim() === arguments[0]);
             const wrap = cell.querySelector('.zoo-wrap');
             const line = parseFloat(getComputedStyle(wrap).lineHeight) || 20;
-            return {lines: Math.round(wrap.getBoundingClientRect().height / line), breaks: cell.querySelectorAll('wbr').length,
-                    width: cell.getBoundingClientRect().width, text: cell.textContent.trim()};""", longest)
+            return {lines: Math.round(wrap.getBoundingClientRect().height / line),
+                    breaks: cell.querySelectorAll('wbr').length, width: cell.getBoundingClientRect().width,
+                    text: cell.textContent.trim()};""", longest)
     finally:
         reset_viewport(browser)
     assert cell["text"] == longest
