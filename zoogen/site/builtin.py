@@ -15,11 +15,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import polib
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.i18n import docname_to_domain
 
+from zoogen.meta.registry import load_registry
 from zoogen.render import PageSet
+from zoogen.site.languages import normalise_language
+from zoogen.site.transforms import WORDS_DOMAIN
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _MARKUP = re.compile(r"[\\`*\[\]<>{}]")
@@ -82,7 +87,7 @@ def write_catalogs(catalog: BuiltinCatalog, root: Path, language: str, domain: C
     by_domain: dict[str, dict[str, str]] = {}
     for docname, messages in catalog.messages.items():
         by_domain.setdefault(domain(docname), {}).update(messages)
-    by_domain.setdefault("zoogen", {}).update(words)
+    by_domain.setdefault(WORDS_DOMAIN, {}).update(words)
     target = root / language / "LC_MESSAGES"
     for name, messages in by_domain.items():
         po = polib.POFile()
@@ -116,25 +121,19 @@ def catalog_text(locale_dir: Path | None, language: str, domain: str, text: str)
 
 def registry_words(language: str) -> dict[str, str]:
     """The registry's words (link texts in data cells) in ``language``."""
-    from zoogen.meta.registry import load_registry
-
     words = load_registry().words
     return {word: text for word, term in words.items() if (text := getattr(term, language, None))}
 
 
-def localise(app: Any, config: Any, pages: PageSet, title: str, locale_dir: Path | None) -> None:
+def localise(app: Sphinx, config: Config, pages: PageSet, title: str, locale_dir: Path | None) -> None:
     """Site name, page title and footer in the build's language; the built-in catalog after the zoo's own.
 
-    Call on ``config-inited`` once ``config.locale_dirs`` holds the zoo's catalogs.
+    Call on ``config-inited`` once ``config.locale_dirs`` holds the zoo's catalogs. The catalogs are build
+    state: they go into Sphinx's doctree folder, never into the published output.
     """
-    from sphinx.util.i18n import docname_to_domain
-
-    from zoogen.site.languages import normalise_language
-    from zoogen.site.transforms import WORDS_DOMAIN
-
     language = normalise_language(config.language)
     pages_dir = config.zoogen_pages_dir.strip("/")
-    app.zoogen_cell_text = {}
+    app.zoogen_cell_text = {}  # type: ignore[attr-defined]
     translated = pages.localised.get(language)
     if translated is not None:
         catalog = builtin_catalog(pages, translated, pages_dir)
@@ -142,7 +141,7 @@ def localise(app: Any, config: Any, pages: PageSet, title: str, locale_dir: Path
                               lambda docname: docname_to_domain(docname, config.gettext_compact),
                               registry_words(language))
         config.locale_dirs = [*config.locale_dirs, str(root)]
-        app.zoogen_cell_text = catalog.cells
+        app.zoogen_cell_text = catalog.cells  # type: ignore[attr-defined]
     if pages_dir:  # inside another site: its name, title and footer are its own
         return
     site_name = catalog_text(locale_dir, language, "index", title)
