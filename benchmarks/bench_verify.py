@@ -301,10 +301,14 @@ def bench_c(images: int, checkpoint: Path | None, rounds: int, device_name: str)
     print(f"(c) speed fidelity: tiny detector, {images} images, {device.name} ({torch.get_num_threads()} threads),"
           f" {rounds} alternating rounds, 5 warm-up images excluded by both")
     theirs, ours = [], []
-    for _ in range(rounds):
+    for index in range(rounds):  # the order alternates too: neither harness always runs first
         with contextlib.redirect_stdout(io.StringIO()), cuda_as_noops(device_name):
-            theirs.append(float(bench.run_once()["fps"]))
-            ours.append(float(session.measure_speed(max_images=images).fps))
+            if index % 2:
+                ours.append(float(session.measure_speed(max_images=images).fps))
+                theirs.append(float(bench.run_once()["fps"]))
+            else:
+                theirs.append(float(bench.run_once()["fps"]))
+                ours.append(float(session.measure_speed(max_images=images).fps))
     print(f"  mmdet InferenceBenchmark  {_spread(theirs)}")
     print(f"  zoogen measure_speed      {_spread(ours)}")
     ratio = statistics.median(ours) / statistics.median(theirs)
@@ -321,10 +325,15 @@ def main() -> None:
     parser.add_argument("--coco-images", type=int, default=5000, help="images of the set in (b)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of (c)")
     parser.add_argument("--speed-rounds", type=int, default=5, help="alternating rounds of (c)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's); 1 is steadier on a busy CPU")
     parser.add_argument("--skip-a", action="store_true")
     parser.add_argument("--skip-b", action="store_true")
     parser.add_argument("--skip-c", action="store_true")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if not args.skip_a:
         bench_a(args.images, args.checkpoint, args.rounds)
     if not args.skip_b:
