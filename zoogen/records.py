@@ -32,7 +32,17 @@ class RecordError(Exception):
     """A record file that cannot be read, or a record that cannot be written."""
 
 
-class Status(str, Enum):
+class _Choice(str, Enum):
+    """A string enum that prints as its value (``f"{Verdict.PASSED}"`` is ``passed``), as the JSON holds it."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Status(_Choice):
     """How far verifying a model got: ``partial`` = evaluated, but a metric or the speed step is missing."""
 
     OK = "ok"
@@ -40,7 +50,7 @@ class Status(str, Enum):
     ERROR = "error"
 
 
-class Step(str, Enum):
+class Step(_Choice):
     """The steps of the pipeline, in order."""
 
     RESOLVE = "resolve"
@@ -50,7 +60,7 @@ class Step(str, Enum):
     SPEED = "speed"
 
 
-class Verdict(str, Enum):
+class Verdict(_Choice):
     """A published metric against its measurement (``subset``: measured on fewer images, never judged)."""
 
     PASSED = "passed"
@@ -59,7 +69,7 @@ class Verdict(str, Enum):
     MISSING = "missing"
 
 
-class Comparison(str, Enum):
+class Comparison(_Choice):
     """Speed or memory against a published figure (only comparable on the same hardware)."""
 
     PASSED = "passed"

@@ -245,3 +245,9 @@ def test_build_stops_on_a_bad_record_before_sphinx(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert str(bad) in result.output and "metrics.0.measured" in result.output
     assert not (tmp_path / "html").exists()
+
+
+def test_enums_print_as_their_values() -> None:
+    """Templates and messages show ``subset``, never ``Verdict.SUBSET``."""
+    assert f"[{Verdict.SUBSET}] {Status.PARTIAL} {Step.SPEED}" == "[subset] partial speed"
+    assert str(SpeedCheck().verdict) == "not-comparable" and Verdict.PASSED == "passed"
