@@ -22,11 +22,42 @@ def stemmer_language_name(rawcode: str | None, fallback: str) -> str:
     return "".join(part.capitalize() for part in stem.replace("-", "_").split("_")) or fallback
 
 
+# The browser splits a query at spaces and punctuation only: 目标检测模型 stays one word, which is not in the
+# index (jieba split the pages into 目标检测 and 模型). This splitter cuts each run of Chinese characters into
+# the longest words the loaded index holds (forward maximum matching), so a query is segmented like the pages;
+# single characters the index does not hold (上, 的) are left out, as the index leaves them out.
+SPLIT_QUERY_JS = r"""
+var splitQuery = function (query) {
+  var words = query.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu).filter(Boolean);
+  var index = (typeof Search !== "undefined" && Search._index) ? Search._index.terms : null;
+  if (!index) return words;
+  var known = function (word) { return Object.prototype.hasOwnProperty.call(index, word); };
+  var result = [];
+  words.forEach(function (word) {
+    (word.match(/\p{Script=Han}+|[^\p{Script=Han}]+/gu) || []).forEach(function (run) {
+      if (!/\p{Script=Han}/u.test(run) || known(run)) { result.push(run); return; }
+      var start = 0;
+      while (start < run.length) {
+        var end = Math.min(run.length, start + 12);
+        while (end > start + 1 && !known(run.slice(start, end))) end -= 1;
+        var piece = run.slice(start, end);
+        if (piece.length > 1 || known(piece)) result.push(piece);  // the index keeps no single characters
+        start = end;
+      }
+    });
+  });
+  return result;
+};
+"""
+
+
 class ChineseSearch(SearchChinese):
-    """Sphinx's Chinese search (jieba), with a ``language_data.js`` that defines the stemmer it names."""
+    """Sphinx's Chinese search (jieba), with a ``language_data.js`` that defines the stemmer it names and
+    splits a Chinese query into the index's words."""
 
     language_name = stemmer_language_name(getattr(SearchChinese, "js_stemmer_rawcode", ""),
                                           SearchChinese.language_name)
+    js_splitter_code = SPLIT_QUERY_JS
 
     def __init__(self, options: dict[str, str]) -> None:
         super().__init__(options)
