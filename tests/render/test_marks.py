@@ -80,3 +80,18 @@ def test_marks_in_tables_and_report(make_zoo, results: Path):
     report = pages["verification"]
     assert "box AP ⚠ 36.4 (37.4) | Tesla V100-SXM2 | 5000 | 2026-11-20 |" in report
     assert "| unverified\\_r50\\_fpn\\_1x\\_coco | - | - | - | - |" in report
+
+
+def test_partial_record_keeps_metric_marks(make_zoo, tmp_path: Path):
+    """A speed step that failed after a whole evaluation: the metric verdicts still show."""
+    folder = tmp_path / "partial"
+    partial = record("drifting_r50_fpn_1x_coco",
+                     [MetricCheck("Object Detection", "COCO", "box AP", 37.4, 36.4, 0.3, "drift")])
+    partial.status, partial.step, partial.error = "partial", "speed", "timing failed"
+    write_record(folder, partial)
+    zoo = load_zoo(make_zoo({"m/metafile.yml": METAFILE})).zoo
+    pages = render_pages(zoo, load_records(folder)).pages
+    drift = next(line for line in pages["methods/m"].splitlines()
+                 if line.endswith("| drifting\\_r50\\_fpn\\_1x\\_coco.py |"))
+    assert "37.4 [⚠ 36.4](../verification.md)" in drift
+    assert "partial (speed); box AP ⚠ 36.4 (37.4)" in pages["verification"]

@@ -25,7 +25,7 @@ class Marker:
 
     def metric(self, model: Model, task: str, dataset: str, metric: str, text: str) -> str:
         record = self.records.get(model.name)
-        if record is None or record.status != "ok":
+        if record is None or not record.evaluated:  # a partial record keeps its metric verdicts
             return text
         for check in record.metrics:
             if (check.task, check.dataset, check.metric) != (task, dataset, metric):
@@ -38,7 +38,7 @@ class Marker:
 
     def speed(self, model: Model, text: str) -> str:
         record = self.records.get(model.name)
-        speed = record.speed if record and record.status == "ok" else None
+        speed = record.speed if record and record.evaluated else None
         if speed is None or speed.fps is None:
             return text
         if speed.verdict == "passed":
@@ -70,9 +70,9 @@ def value(number: float | None) -> str:
 
 def verdict_summary(record: VerificationRecord) -> str:
     """A short, language-neutral summary: ``box AP ✓; mask AP ⚠ 34.1 (34.7)``."""
-    if record.status != "ok":
+    if not record.evaluated:
         return f"error ({_word(record.step) if record.step else 'verify'})"
-    parts = []
+    parts = [] if _word(record.status) == "ok" else [f"partial ({_word(record.step) if record.step else 'verify'})"]
     for check in record.metrics:
         if check.verdict == "passed":
             parts.append(f"{check.metric} {PASSED} {value(check.measured)}")
