@@ -45,13 +45,26 @@ def update_catalogs(zoo: Path, locale_dir: Path, language: str = "zh_CN") -> lis
         run_sphinx(sphinx_command("gettext", source, pot_dir, zoo, None, "en", strict=False))
         sphinx_intl_update(str(locale_dir), str(pot_dir), (language,))
         _remove_orphans(pot_dir, catalog_dir(locale_dir, language))
+    builtin = _builtin_messages(zoo) if language == "zh_CN" else {}
     seed = load_registry().translations() if language == "zh_CN" else {}
-    catalogs = sorted(catalog_dir(locale_dir, language).rglob("*.po"))
+    root = catalog_dir(locale_dir, language)
+    catalogs = sorted(root.rglob("*.po"))
     for path in catalogs:
-        if path.stem != WORDS_DOMAIN or path.parent != catalog_dir(locale_dir, language):
-            _seed(path, seed)
+        if path.stem != WORDS_DOMAIN or path.parent != root:
+            page = path.relative_to(root).with_suffix("").as_posix()
+            _seed(path, {**seed, **builtin.get(page, {})})
     words = _update_words(catalog_dir(locale_dir, language) / f"{WORDS_DOMAIN}.po", language)
     return [*catalogs, words] if words not in catalogs else catalogs
+
+
+def _builtin_messages(zoo: Path) -> dict[str, dict[str, str]]:
+    """zoogen's own Chinese for each page's messages (template texts, registry names), as the site shows it."""
+    from zoogen.site.builtin import builtin_catalog
+    from zoogen.site.source import render_zoo
+
+    pages = render_zoo(zoo, None, strict=False).pages
+    translated = pages.localised.get("zh_CN")
+    return builtin_catalog(pages, translated).messages if translated else {}
 
 
 def _remove_orphans(pot_dir: Path, po_dir: Path) -> None:
