@@ -90,3 +90,10 @@ def test_a_method_page_sidebar_lists_the_methods_near_it():
     first = windowed_entries(entries, "methods/m0", "methods/", window=3)
     assert [ref for _, ref in first][:4] == [f"methods/m{i}" for i in range(4)]
     assert windowed_entries(entries, "models", "methods/", window=3) == entries  # other pages: all
+
+
+def test_include_patterns_do_not_grow_with_the_zoo():
+    from zoogen.site.extension import page_patterns
+
+    pages = ["index", "models", "statistics", *(f"methods/m{i}" for i in range(1000))]
+    assert page_patterns(pages) == ["index.md", "models.md", "statistics.md", "methods/*.md"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +75,22 @@ def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
     pages_dir = app.config.zoogen_pages_dir.strip("/")
     written = rendered.pages.write(Path(app.srcdir) / pages_dir)
     if not pages_dir:  # the zoo is the whole site: its pages and nothing else
-        app.config.include_patterns = [f"{docname}.md" for docname in rendered.pages.pages]
+        app.config.include_patterns = page_patterns(rendered.pages.pages)
     app.zoogen_page_links = {  # type: ignore[attr-defined]
         f"{pages_dir}/{docname}" if pages_dir else docname: links
         for docname, links in rendered.pages.links.items()}
     return written
+
+
+def page_patterns(docnames: Iterable[str]) -> list[str]:
+    """Sphinx ``include_patterns`` for the pages: top-level pages by name, a folder of them as ``folder/*.md``.
+
+    Sphinx matches every document against every pattern while it resolves each page's navigation; one
+    pattern per method page made that grow with the square of the zoo.
+    """
+    top = sorted(f"{name}.md" for name in docnames if "/" not in name)
+    folders = sorted({name.rsplit("/", 1)[0] for name in docnames if "/" in name})
+    return [*top, *(f"{folder}/*.md" for folder in folders)]
 
 
 def _embedded_locales(app: Sphinx, locale_dir: Path, pages_dir: str) -> Path:
