@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -154,25 +154,34 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
         jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
                                 {**confoverrides(zoo, results, language, strict),
                                  "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
+        exports: list[Path] = []
+
+        def stage_language_neutral() -> None:  # the exports, at the site's root: while the languages build
+            exports.append(stage_exports(zoo, results, strict, Path(staging)))
+
         with provided(zoo, results, strict, rendered):
-            seconds = _run_builds(jobs_args, workers)
+            seconds = _run_builds(jobs_args, workers, meanwhile=stage_language_neutral)
         built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
-        exports = stage_exports(zoo, results, strict, Path(staging))  # language-neutral, at the site's root
         for result in built:
             swap_into_place(Path(staging) / result.language / "html", result.output)
-        swap_into_place(exports, out_dir / EXPORTS_DIR)
+        swap_into_place(exports[0], out_dir / EXPORTS_DIR)
     (out_dir / "index.html").write_text(REDIRECT.format(language=languages[0]), encoding="utf-8")
     return built
 
 
-def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], workers: int) -> dict[str, float]:
+def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], workers: int,
+                meanwhile: Callable[[], None]) -> dict[str, float]:
+    """Build each language (in forked processes when ``workers`` > 1); ``meanwhile`` runs here meanwhile."""
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return {language: build_one(*args) for language, args in jobs.items()}
+        seconds = {language: build_one(*args) for language, args in jobs.items()}
+        meanwhile()
+        return seconds
     import myst_parser.parsers.sphinx_  # noqa: F401  imported once, before the fork, for every child
     import sphinx.builders.html  # noqa: F401
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = {language: pool.submit(build_one, *args) for language, args in jobs.items()}
+        meanwhile()
         return {language: future.result() for language, future in futures.items()}
 
 
