@@ -54,7 +54,8 @@ def test_wheel_ships_templates_configuration_and_metadata(installed: tuple[Path,
         assert needed in names
     assert not any(name.startswith(("tests/", "zoo_meta/", "conf.py")) for name in names)
     assert metadata["Version"] == zoogen.__version__
-    assert metadata["License-Expression"] or metadata["License"]
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert f"zoogen-{zoogen.__version__}.dist-info/licenses/LICENSE" in names
     assert metadata["Requires-Python"] and metadata.get_all("Project-URL")
     assert any("Programming Language :: Python :: 3.11" in c for c in metadata.get_all("Classifier"))
 
