@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpora" / "mmdetection"
 SEEDS = SHARED / "seeds"
+EXPORT_ZOO = ROOT / "tests" / "export" / "zoo"  # four models on one V100 protocol (plots and exports)
+EXPORT_RESULTS = ROOT / "tests" / "export" / "zoo_results"  # and its one verification record
 
 # Markup and bad links in every text field a metafile can carry (must come out escaped everywhere).
 HOSTILE_METAFILE = """
@@ -87,3 +89,19 @@ def make_zoo(tmp_path: Path):
         return zoo
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_zoo():
+    """The small zoo of tests/export, loaded strictly."""
+    from zoogen.meta import load_zoo
+
+    return load_zoo(EXPORT_ZOO, strict=True).zoo
+
+
+@pytest.fixture(scope="session")
+def tiny_records():
+    """The verification record of the small zoo of tests/export."""
+    from zoogen.records import load_records
+
+    return load_records(EXPORT_RESULTS)
