@@ -24,6 +24,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from zoogen.errors import ZoogenError
+from zoogen.export.files import EXPORTS_DIR
+from zoogen.export.publish import write_exports
+from zoogen.plots.source import preload
 from zoogen.site.build import REDIRECT, confoverrides, new_sphinx, remove_build_state, standalone_conf_dir
 from zoogen.site.source import RenderedZoo, provided, render_zoo
 
@@ -85,6 +88,10 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
                 return
             started = time.perf_counter()
             try:
+                # the plots read the zoo itself: load the edited zoo in this process too
+                results = str(overrides["zoogen_results"] or "")
+                preload(Path(str(overrides["zoogen_zoo"])), Path(results) if results else None,
+                        bool(overrides["zoogen_strict"]))
                 install_pages(app, request)
                 app._warncount = 0  # a new build: count its own warnings only
                 app.statuscode = 0
@@ -124,9 +131,11 @@ class LiveSite:
                 process = context.Process(
                     target=_language_worker, daemon=True,
                     args=(child, self.source, self.html / language, self.workdir / "state" / language,
-                          confoverrides(self.zoo, self.results, language, self.strict)))
+                          {**confoverrides(self.zoo, self.results, language, self.strict),
+                           "zoogen_exports_url": f"../{EXPORTS_DIR}/"}))
                 process.start()
                 self._workers[language] = (process, parent)
+        self._write_exports()  # once for all languages, while they build
         reports = self._collect()
         self.html.mkdir(parents=True, exist_ok=True)
         (self.html / "index.html").write_text(REDIRECT.format(language=self.languages[0]), encoding="utf-8")
@@ -140,6 +149,7 @@ class LiveSite:
             return self.start(rendered)
         for _, conn in self._workers.values():
             conn.send(rendered)
+        self._write_exports()
         return self._collect()
 
     def restart(self) -> list[BuildReport]:
@@ -165,6 +175,11 @@ class LiveSite:
             if page not in wanted:
                 page.unlink()
         return rendered
+
+    def _write_exports(self) -> None:
+        """The language-neutral exports, written once beside the languages (as `zoogen build` publishes them)."""
+        zoo, records = preload(self.zoo, self.results, self.strict)
+        write_exports(zoo, self.html / EXPORTS_DIR, records)
 
     def _collect(self) -> list[BuildReport]:
         reports = []
