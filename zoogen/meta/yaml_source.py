@@ -102,6 +102,8 @@ def load_yaml(path: Path) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or str(exc)
+        if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 has a (larger) nesting limit of its own
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", Location(path, line)) from None
         raise YamlError(f"invalid YAML: {problem}", Location(path, line)) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {' '.join(str(exc).split())}", Location(path, 1)) from None
