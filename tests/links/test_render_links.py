@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,3 +66,26 @@ def test_dead_link_shown_on_both_languages_sites(tmp_path: Path) -> None:
         cells = [cell for row in read_page(out / lang / "methods" / "rpn.html").tables[0] for cell in row]
         assert cells.count(f"{word} {DEAD_MARK}") == 1, cells
         assert cells.count(word) >= 5
+
+
+@pytest.mark.slow
+def test_build_links_option_marks_dead_links_and_refuses_a_broken_report(tmp_path: Path) -> None:
+    """`zoogen build --links FILE`: a report kept anywhere, with no zoo.yml entry; a broken one stops the build."""
+    zoo = tmp_path / "rpn"
+    shutil.copytree(ROOT / "examples" / "mmdet_v1_rpn", zoo)
+    dead = "https://s3.ap-northeast-2.amazonaws.com/open-mmlab/mmdetection/models/rpn_r50_caffe_c4_2x-c6d5b958.pth"
+    report = tmp_path / "reports" / "links.json"
+    report.parent.mkdir()
+    _report(report, dead, ALIVE)
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "zoogen.cli", "build", "--zoo", str(zoo), "--lang", "all", "--out", str(out)]
+    env = {k: v for k, v in os.environ.items() if k != "ZOOGEN_LINKS"}
+    build = subprocess.run([*command, "--links", str(report)], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert build.returncode == 0, build.stderr
+    for lang, word in (("en", "model"), ("zh_CN", "模型")):
+        cells = [cell for row in read_page(out / lang / "methods" / "rpn.html").tables[0] for cell in row]
+        assert cells.count(f"{word} {DEAD_MARK}") == 1, cells
+    report.write_text("{not json", encoding="utf-8")
+    broken = subprocess.run([*command, "--links", str(report)], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert broken.returncode == 1 and "unreadable link report" in broken.stderr
+    assert "Traceback" not in broken.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -57,12 +58,23 @@ def check_command(zoo: Path, configs_root: Path | None, strict: bool) -> None:
               show_default=True, help="Output folder; each language goes to <out>/<lang>.")
 @click.option("--results", type=click.Path(path_type=Path, file_okay=False), default=Path("results"),
               show_default=True, help="Verification records to show in the tables (if the folder exists).")
+@click.option("--links", "links_report", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A link-health report (zoogen links --json) whose dead links the tables mark "
+                   "[default: links_report of zoo.yml].")
 @strict_option
-def build_command(lang: str, zoo: Path, out: Path, results: Path, strict: bool) -> None:
+def build_command(lang: str, zoo: Path, out: Path, results: Path, links_report: Path | None, strict: bool) -> None:
     """Validate the zoo and build its site with Sphinx (warnings are errors)."""
+    from zoogen.meta.zooinfo import LINKS_ENVIRONMENT
+    from zoogen.render.links import dead_urls
     from zoogen.site.build import build_site
 
-    _load(zoo, strict)
+    if links_report is not None:  # read where the zoo is loaded: here, and in the Sphinx runs
+        os.environ[LINKS_ENVIRONMENT] = str(links_report.resolve())
+    loaded = _load(zoo, strict)
+    try:
+        dead_urls(loaded.zoo.info.links_report)  # a broken report: one error before any build
+    except ZoogenError as error:
+        _fail(error)
     if results.is_dir():
         from zoogen.records import RecordError, load_records
 

@@ -6,6 +6,7 @@ and falls back to its default, so every wrong field of one file is reported in o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,16 @@ def _without(data: dict[str, Any], wrong: list[tuple[tuple[Any, ...], str]]) -> 
     return data
 
 
+LINKS_ENVIRONMENT = "ZOOGEN_LINKS"  # set by `zoogen build --links FILE`; wins over zoo.yml's links_report
+
+
+def _links_report(root: Path, configured: str | None) -> Path | None:
+    """The link-health report whose dead links the tables mark: ``$ZOOGEN_LINKS``, else zoo.yml's."""
+    if os.environ.get(LINKS_ENVIRONMENT):
+        return Path(os.environ[LINKS_ENVIRONMENT]).resolve()
+    return (root / configured).resolve() if configured else None
+
+
 def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diags: Diagnostics) -> ZooInfo:
     info = ZooInfo(
         title=spec.title,
@@ -83,7 +94,7 @@ def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diag
         group_by_tasks=spec.table.group_by != "dataset",
         footer=spec.footer.strip() if spec.footer else None,
         mirrors=[Mirror(m.primary, m.mirror) for m in spec.mirrors],
-        links_report=(root / spec.links_report).resolve() if spec.links_report else None,
+        links_report=_links_report(root, spec.links_report),
         registry_overrides=spec.registry.model_dump(exclude_unset=True),
     )
     if spec.table.columns is not None:
