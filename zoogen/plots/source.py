@@ -1,6 +1,6 @@
 """The zoo and its verification records as the plots and the export links need them, loaded once per process.
 
-``zoogen build`` calls `preload` before it forks one Sphinx build per language, so every language finds the
+``zoogen build`` calls `share_loaded` before it forks one Sphinx build per language, so every language finds the
 zoo here; a plain ``sphinx-build`` loads it on first use.
 """
 
@@ -30,7 +30,8 @@ def zoo_data(zoo: Path, results: Path | None, strict: bool) -> ZooData:
     return _loaded[key]
 
 
-def preload(zoo: Path, results: Path | None, strict: bool) -> ZooData:
-    """Load again now (before forking), so that every language's build shares a fresh result."""
-    _loaded.pop((zoo.resolve(), results.resolve() if results else None, bool(strict)), None)
-    return zoo_data(zoo, results, strict)
+def share_loaded(zoo: Path, results: Path | None, strict: bool, data: ZooData) -> None:
+    """Use ``data`` (the zoo and records a caller loaded already, e.g. to render) for this zoo from now on:
+    ``zoogen build`` and ``zoogen serve`` call it before each build, so the plots never load the zoo again
+    and never see an older copy of it."""
+    _loaded[(zoo.resolve(), results.resolve() if results else None, bool(strict))] = data

@@ -24,7 +24,7 @@ from pathlib import Path
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
-from zoogen.plots.source import preload
+from zoogen.plots.source import share_loaded
 from zoogen.site.source import provided, render_zoo
 
 REDIRECT = """<!DOCTYPE html>
@@ -145,7 +145,7 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     cache = cache_dir(out_dir)
     cache.mkdir(parents=True, exist_ok=True)
     rendered = render_zoo(zoo, results, strict)
-    preload(zoo, results, strict)  # the zoo for the plots and the exports, shared by the forked builds
+    share_loaded(zoo, results, strict, (rendered.zoo, rendered.records))  # for the plots and the exports
     source = cache / "src"
     rendered.pages.write(source)  # unchanged pages keep their files (and times)
     _remove_stale_pages(source, rendered.pages.pages)

@@ -26,7 +26,7 @@ from pathlib import Path
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import write_exports
-from zoogen.plots.source import preload
+from zoogen.plots.source import share_loaded
 from zoogen.site.build import REDIRECT, confoverrides, new_sphinx, remove_build_state, standalone_conf_dir
 from zoogen.site.source import RenderedZoo, provided, render_zoo
 
@@ -88,10 +88,10 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
                 return
             started = time.perf_counter()
             try:
-                # the plots read the zoo itself: load the edited zoo in this process too
+                # the plots read the zoo itself: the edited zoo, as the parent loaded it
                 results = str(overrides["zoogen_results"] or "")
-                preload(Path(str(overrides["zoogen_zoo"])), Path(results) if results else None,
-                        bool(overrides["zoogen_strict"]))
+                share_loaded(Path(str(overrides["zoogen_zoo"])), Path(results) if results else None,
+                             bool(overrides["zoogen_strict"]), (request.zoo, request.records))
                 install_pages(app, request)
                 app._warncount = 0  # a new build: count its own warnings only
                 app.statuscode = 0
@@ -122,6 +122,7 @@ class LiveSite:
     def start(self, rendered: RenderedZoo | None = None) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
         rendered = rendered or self._render()
+        share_loaded(self.zoo, self.results, self.strict, (rendered.zoo, rendered.records))  # inherited by forks
         self._settings = _settings_signature(rendered)
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                               else "spawn")
@@ -135,7 +136,7 @@ class LiveSite:
                            "zoogen_exports_url": f"../{EXPORTS_DIR}/"}))
                 process.start()
                 self._workers[language] = (process, parent)
-        self._write_exports()  # once for all languages, while they build
+        self._write_exports(rendered)  # once for all languages, while they build
         reports = self._collect()
         self.html.mkdir(parents=True, exist_ok=True)
         (self.html / "index.html").write_text(REDIRECT.format(language=self.languages[0]), encoding="utf-8")
@@ -149,7 +150,7 @@ class LiveSite:
             return self.start(rendered)
         for _, conn in self._workers.values():
             conn.send(rendered)
-        self._write_exports()
+        self._write_exports(rendered)
         return self._collect()
 
     def restart(self) -> list[BuildReport]:
@@ -176,10 +177,9 @@ class LiveSite:
                 page.unlink()
         return rendered
 
-    def _write_exports(self) -> None:
+    def _write_exports(self, rendered: RenderedZoo) -> None:
         """The language-neutral exports, written once beside the languages (as `zoogen build` publishes them)."""
-        zoo, records = preload(self.zoo, self.results, self.strict)
-        write_exports(zoo, self.html / EXPORTS_DIR, records)
+        write_exports(rendered.zoo, self.html / EXPORTS_DIR, rendered.records)
 
     def _collect(self) -> list[BuildReport]:
         reports = []

@@ -7,14 +7,15 @@ run one Sphinx application per language in this process or in forked children, w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from zoogen.errors import ZoogenError
 from zoogen.meta import load_zoo
-from zoogen.records import load_records
+from zoogen.meta.schema import Zoo
+from zoogen.records import VerificationRecord, load_records
 from zoogen.render import render_pages
 from zoogen.render.pages import PageSet
 
@@ -26,6 +27,8 @@ class RenderedZoo:
     pages: PageSet
     title: str
     locale_dir: Path | None
+    zoo: Zoo  # the loaded zoo and its records: the plots and the exports read them (see `share_loaded`)
+    records: Mapping[str, list[VerificationRecord]]
 
 
 SourceKey = tuple[Path, Path | None, bool]
@@ -43,7 +46,8 @@ def render_zoo(zoo: Path, results: Path | None, strict: bool) -> RenderedZoo:
         details = "\n".join(str(d) for d in loaded.errors)
         raise ZoogenError(f"the zoo at {zoo} has errors:\n{details}")
     records = load_records(results) if results and results.is_dir() else {}
-    return RenderedZoo(render_pages(loaded.zoo, records), loaded.zoo.info.title, loaded.zoo.info.locale_dir)
+    return RenderedZoo(render_pages(loaded.zoo, records), loaded.zoo.info.title, loaded.zoo.info.locale_dir,
+                       loaded.zoo, records)
 
 
 @contextmanager
