@@ -14,6 +14,9 @@ from zoogen.export.values import by_date, hardware, remeasured
 from zoogen.meta.schema import Method, Model, Zoo
 from zoogen.records import VerificationRecord, slugify
 
+# libyaml's emitter where PyYAML was built with it (the same YAML, faster), else PyYAML's own
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 # Hugging Face task ids (https://huggingface.co/tasks) for the registry's tasks; others get their slug.
 HF_TASKS = {
     "Object Detection": "object-detection",
@@ -71,5 +74,5 @@ def model_card(zoo: Zoo, method: Method, model: Model, records: list[Verificatio
 
 def model_card_yaml(card: dict[str, Any]) -> str:
     """The card metadata as the YAML block between ``---`` lines at the top of a README.md."""
-    body = yaml.safe_dump(card, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    body = yaml.dump(card, Dumper=_SafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return f"---\n{body}---\n"

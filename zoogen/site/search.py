@@ -62,6 +62,24 @@ class ChineseSearch(SearchChinese):
     def __init__(self, options: dict[str, str]) -> None:
         super().__init__(options)
         _add_registry_words()
+        # A zoo's pages repeat the same short texts thousands of times (table cells: "-", numbers, names):
+        # each is segmented (jieba) and stemmed once per build.
+        self._splits: dict[str, list[str]] = {}
+        self._stems: dict[str, str] = {}
+
+    def split(self, input: str) -> list[str]:  # noqa: A002 (Sphinx's name)
+        words = self._splits.get(input)
+        if words is None:
+            words = self._splits[input] = super().split(input)  # also notes the text's Latin words
+        return words
+
+    def stem(self, word: str) -> str:
+        lowered = word.lower()
+        stemmed = self._stems.get(lowered)
+        if stemmed is None:
+            stemmed = self._stems[lowered] = self.stemmer.stemWord(lowered)
+        # as Sphinx: a Latin word of the pages that stemming would cut below 3 characters stays whole
+        return lowered if len(word) >= 3 > len(stemmed) and word in self.latin_terms else stemmed
 
 
 def _add_registry_words() -> None:

@@ -27,7 +27,14 @@ from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import write_exports
 from zoogen.plots.source import share_loaded
-from zoogen.site.build import REDIRECT, confoverrides, new_sphinx, remove_build_state, standalone_conf_dir
+from zoogen.site.build import (
+    REDIRECT,
+    confoverrides,
+    fewer_collections,
+    new_sphinx,
+    remove_build_state,
+    standalone_conf_dir,
+)
 from zoogen.site.source import RenderedZoo, provided, render_zoo
 
 HOST = "127.0.0.1"
@@ -72,7 +79,7 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
         warnings.truncate()
         return BuildReport(language, time.perf_counter() - started, ok, text)
 
-    with patch_docutils(standalone_conf_dir()), docutils_namespace():
+    with patch_docutils(standalone_conf_dir()), docutils_namespace(), fewer_collections():
         started = time.perf_counter()
         try:
             app = new_sphinx(source, html_dir, doctrees, overrides, fresh=True, warnings=warnings)

@@ -91,9 +91,12 @@ def _translate_header(table: nodes.table, catalog: dict[str, str]) -> bool:
 
 
 def _plain_translation(node: nodes.Element, message: str, catalog: dict[str, str]) -> str | None:
-    """The translation of a paragraph when it is plain text that differs from the message, else None."""
+    """The translation of a paragraph or title when it is plain text that differs from the message, else None.
+
+    A title keeps its section's names and ids (those of the English heading), so links to it still resolve.
+    """
     translation = catalog.get(message, "")
-    if type(node) is not nodes.paragraph or not translation.strip() or translation == message:
+    if type(node) not in (nodes.paragraph, nodes.title) or not translation.strip() or translation == message:
         return None
     return None if _MARKUP.search(translation) else translation.strip()
 
