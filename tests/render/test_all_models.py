@@ -43,8 +43,10 @@ def test_one_row_per_model_and_a_column_per_dataset_and_metric(make_zoo):
 def test_sort_direction_follows_the_registry(make_zoo, monkeypatch):
     table = _table(make_zoo)
     assert table.best_high == [3, 4, 5, 6] and table.best_low == []
-    markdown = table.markdown()
-    assert markdown.startswith("{.zoo-data .zoo-sortable .zoo-best-high-3 .zoo-best-high-4")
+    lines = table.markdown().splitlines()
+    # the body rows go straight to HTML (zoo-data-table); the table inside is the usual Markdown one
+    assert lines[0] == "````{zoo-data-table}" and lines[-1] == "````"
+    assert lines[1].startswith("{.zoo-data .zoo-sortable .zoo-best-high-3 .zoo-best-high-4")
 
 
 def test_names_in_chinese(make_zoo):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import html
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,30 @@ from zoogen.export.files import EXPORTS_DIR, csv_name, task_datasets
 from zoogen.plots.anchors import row_anchor
 from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
 from zoogen.plots.source import ZooData, zoo_data
-from zoogen.plots.svg import render_figure
+from zoogen.plots.svg import LinkFor, figure_key, render_figure
 from zoogen.plots.words import Words
 from zoogen.records import record_path
 
 WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
 
 METHODS_DIR = "methods"
+# Figures drawn in this process, by `figure_key`: a rebuild (zoogen serve) redraws only the figures whose
+# data or words changed; matplotlib takes some 50 ms a figure. The oldest are dropped beyond this many.
+MEMO_SIZE = 256
+_figures: OrderedDict[str, str] = OrderedDict()
+
+
+def figure_html(plot: Plot, words: Words, link_for: LinkFor) -> str:
+    """`render_figure`, once per process for the same figure."""
+    key = figure_key(plot, words, link_for)
+    html_text = _figures.get(key)
+    if html_text is None:
+        html_text = _figures[key] = render_figure(plot, words, link_for)
+        while len(_figures) > MEMO_SIZE:
+            _figures.popitem(last=False)
+    else:
+        _figures.move_to_end(key)
+    return html_text
 
 
 @cache
@@ -112,7 +130,7 @@ class ZooPlots(SphinxDirective):
                 return f"{uri}#{row_anchor(point.model, plot.dataset)}"
             return link
 
-        figures = "".join(render_figure(plot, words, link_for(plot)) for plot in plots)
+        figures = "".join(figure_html(plot, words, link_for(plot)) for plot in plots)
         return [plot_html(html=f'<div class="zoo-plots">\n{figures}</div>\n')]
 
 

@@ -203,6 +203,15 @@ def _prefix_ids(root: ET.Element, prefix: str) -> None:
                 element.set(attribute, _REFERENCE.sub(lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", value))
 
 
+def figure_key(plot: Plot, words: Words, link_for: LinkFor) -> str:
+    """A digest of everything `render_figure` shows: two plots with the same key have the same HTML."""
+    metric = words.term("metrics", plot.metric)
+    texts = [*caption(plot, words), metric, words.speed_label(), words("Pareto front"), words("verified"),
+             words("drift")]
+    points = [(point_title(plot, p, words, metric), link_for(p)) for p in plot.points]
+    return hashlib.sha256(repr((plot, texts, points)).encode()).hexdigest()
+
+
 def render_figure(plot: Plot, words: Words, link_for: LinkFor) -> str:
     """An HTML ``<figure>``: the inline SVG and a caption with the hardware and protocol."""
     title, text = caption(plot, words)

@@ -25,7 +25,7 @@ def zoo_statistics(zoo: Zoo) -> ZooStatistics:
     papers.discard(None)
     pairs: Counter[tuple[str, str]] = Counter()
     for model in models:
-        for key in {(result.task, result.dataset) for result in model.results}:
+        for key in dict.fromkeys((result.task, result.dataset) for result in model.results):  # ordered
             pairs[key] += 1
     return ZooStatistics(
         methods=len(zoo.methods),

@@ -26,6 +26,8 @@ class Table:
 
     ``translate_columns`` hold prose (translated like headers); ``best_high`` and ``best_low`` are the numeric
     columns that sort best-first with the higher or the lower value first; ``sortable`` adds filter and sort.
+    ``rows_to_html``: the table goes into a ``zoo-data-table`` directive, which writes its body rows straight to
+    HTML (for a table of thousands of cells; see `zoogen.site.data_table`).
     """
 
     headers: list[str]
@@ -34,6 +36,7 @@ class Table:
     best_high: list[int] = field(default_factory=list)
     best_low: list[int] = field(default_factory=list)
     sortable: bool = False
+    rows_to_html: bool = False
 
     def markdown(self) -> str:
         classes = [".zoo-data", *([".zoo-sortable"] if self.sortable else []),
@@ -43,6 +46,8 @@ class Table:
         lines = [f"{{{' '.join(classes)}}}", "| " + " | ".join(self.headers) + " |",
                  "|" + " --- |" * len(self.headers)]
         lines += ["| " + " | ".join(cell or MISSING for cell in row) + " |" for row in self.rows]
+        if self.rows_to_html:
+            return "\n".join(["````{zoo-data-table}", *lines, "````"])
         return "\n".join(lines)
 
 
@@ -175,10 +180,10 @@ def all_models_table(models: list[Model], names: Names, method_titles: dict[str,
     """
     datasets = Counter(result.dataset for model in models for result in model.results)
     order = {dataset: index for index, (dataset, _) in enumerate(datasets.most_common())}
-    pairs: Counter[tuple[str, str]] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()  # in order of first appearance (a set's order changes per run)
     for model in models:
-        pairs.update({(result.dataset, names.registry.canonical("metrics", metric) or metric)
-                      for result in model.results for metric in result.metrics})
+        pairs.update(dict.fromkeys(((result.dataset, names.registry.canonical("metrics", metric) or metric)
+                                   for result in model.results for metric in result.metrics), 1))
     # the most common dataset first, within it the metric most models report (box AP before AR1000)
     metric_columns = sorted(pairs, key=lambda pair: (order[pair[0]], -pairs[pair]))
     several = len(datasets) > 1
@@ -211,7 +216,7 @@ def all_models_table(models: list[Model], names: Names, method_titles: dict[str,
     best_low = [first_metric + i for i, (_, metric) in enumerate(metric_columns) if i + first_metric not in best_high]
     speed = first_metric + len(metric_columns)
     return Table([markup.escape(h) for h in headers], rows, best_high=[*best_high, speed], best_low=best_low,
-                 sortable=True)
+                 sortable=True, rows_to_html=True)
 
 
 def _higher_is_better(names: Names, metric: str) -> bool:

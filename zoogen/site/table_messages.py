@@ -23,7 +23,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
 
-from zoogen.site.transforms import DATA_CLASS, TRANSLATE_PREFIX
+from zoogen.site.transforms import DATA_CLASS, REFERENCE_LINK, TRANSLATE_PREFIX
 
 # Anything Markdown or MyST could read as markup (then Sphinx's own parsing of the message is needed).
 _MARKUP = re.compile(r"[\\`*_\[\]<>&!#|{}$~:\n]|^\s*([-+>=]|\d+[.)])(\s|$)")
@@ -54,8 +54,9 @@ class PlainMessages(SphinxTransform):
             hidden.append((placeholder, table))
         if hidden:
             setattr(self.document, _HIDDEN, hidden)
+        links = getattr(self.app, "zoogen_page_links", {}).get(self.env.docname, {})
         for node, message in list(extract_messages(self.document)):
-            translation = _plain_translation(node, message, catalog)
+            translation = _plain_translation(node, message, catalog, links)
             if translation is not None:
                 _set_text(node, translation)
                 node["translatable"] = False  # done: Locale leaves it alone
@@ -90,15 +91,21 @@ def _translate_header(table: nodes.table, catalog: dict[str, str]) -> bool:
     return True
 
 
-def _plain_translation(node: nodes.Element, message: str, catalog: dict[str, str]) -> str | None:
+def _plain_translation(node: nodes.Element, message: str, catalog: dict[str, str],
+                       links: dict[str, str] | None = None) -> str | None:
     """The translation of a paragraph or title when it is plain text that differs from the message, else None.
 
     A title keeps its section's names and ids (those of the English heading), so links to it still resolve.
+    Reference-style links to the page's own ``links`` labels (``[README][readme]``) count as plain text:
+    Sphinx's parse leaves them as text too, and `TranslatedReferenceLinks` makes them links in both cases.
     """
     translation = catalog.get(message, "")
     if type(node) not in (nodes.paragraph, nodes.title) or not translation.strip() or translation == message:
         return None
-    return None if _MARKUP.search(translation) else translation.strip()
+    rest = translation
+    if links:
+        rest = REFERENCE_LINK.sub(lambda m: m.group(1) if m.group(2) in links else m.group(0), translation)
+    return None if _MARKUP.search(rest) else translation.strip()
 
 
 def _set_text(node: nodes.Element, text: str) -> None:

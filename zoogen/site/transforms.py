@@ -27,7 +27,7 @@ class DataTableCells(SphinxTransform):
     default_priority = 15
 
     def apply(self, **kwargs: object) -> None:
-        words = _words(tuple(self.config.locale_dirs), self.config.language or "en", str(self.env.srcdir))
+        words = words_catalog(tuple(self.config.locale_dirs), self.config.language or "en", str(self.env.srcdir))
         cell_text = getattr(self.app, "zoogen_cell_text", {}).get(self.env.docname, {})
         for paragraph in self.document.findall(nodes.paragraph):
             if NAV_CLASS in paragraph.get("classes", []):  # links whose text is the target's title
@@ -60,7 +60,8 @@ def _translate_link_text(reference: nodes.reference, words: gettext.NullTranslat
 
 
 @cache
-def _words(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettext.NullTranslations:
+def words_catalog(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettext.NullTranslations:
+    """The shared ``zoogen`` catalog of link words in data cells, merged over the locale folders."""
     translations: gettext.NullTranslations = gettext.NullTranslations()
     for directory in reversed(locale_dirs):
         path = Path(srcdir, directory)
@@ -70,7 +71,7 @@ def _words(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettext.
     return translations
 
 
-_REFERENCE_LINK = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]+)\]")
+REFERENCE_LINK = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]+)\]")
 
 
 class TranslatedReferenceLinks(SphinxTransform):
@@ -99,7 +100,7 @@ class TranslatedReferenceLinks(SphinxTransform):
 def _link_pieces(value: str, links: dict[str, str]) -> list[nodes.Node] | None:
     pieces: list[nodes.Node] = []
     position = 0
-    for match in _REFERENCE_LINK.finditer(value):
+    for match in REFERENCE_LINK.finditer(value):
         label = match.group(2)
         if label not in links:
             continue
