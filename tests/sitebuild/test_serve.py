@@ -109,3 +109,50 @@ def test_what_each_changed_file_sets_off(tmp_path: Path):
     assert change_kind(SITE_PACKAGE_DIR / "static" / "zoogen.css", locales) == "restart"
     assert change_kind(SITE_PACKAGE_DIR / "serve.py", locales) is None
     assert change_kind(tmp_path / "zoo" / "notes.txt", locales) is None
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_no_language_process_outlives_the_server(tmp_path: Path, signal_name: str):
+    import signal
+
+    zoo = small_zoo(tmp_path)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zoogen.cli", "serve", "--zoo", str(zoo), "--lang", "all", "--port", "0",
+             "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "no-results")],
+            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        wait_for(lambda: "serving http://127.0.0.1" in log.read_text(), 240, "the first build", process)
+        workers = _children(process.pid)
+        assert len(workers) >= 2  # one Sphinx process per language
+        process.send_signal(getattr(signal, signal_name))
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.2)
+        assert not [pid for pid in workers if _alive(pid)], log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,11 @@ from zoogen.errors import ZoogenError
 from zoogen.site.languages import LANGUAGES
 
 DEFAULT_WORKDIR = Path("build/.zoogen-cache/serve")
+
+
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends the server as Ctrl-C does: the language processes are stopped, not left behind."""
+    raise KeyboardInterrupt
 
 
 @click.command("serve")
@@ -49,6 +55,7 @@ def serve_command(zoo: Path, lang: str, port: int, results: Path, workdir: Path)
     watcher.start()
     host, bound = server.server_address[:2]
     click.echo(f"serving http://{host}:{bound}/{languages[0]}/index.html  (Ctrl-C stops)")
+    signal.signal(signal.SIGTERM, _stop_on_terminate)  # `kill` stops the language processes too
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ from zoogen.site.build import (
 from zoogen.site.source import RenderedZoo, provided, render_zoo
 
 HOST = "127.0.0.1"
+PARENT_CHECK_SECONDS = 1.0
 VERSION_PATH = "/_zoogen/version"
 RELOAD_SCRIPT = """<script>(function () {
   var seen = null;
@@ -89,7 +91,11 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
             return
         remove_build_state(html_dir)
         conn.send(report(started, app))
+        parent = os.getppid()
         while True:
+            while not conn.poll(PARENT_CHECK_SECONDS):  # a parent killed outright leaves no one to stop us
+                if os.getppid() != parent:
+                    return
             request = conn.recv()
             if request is None:
                 return
