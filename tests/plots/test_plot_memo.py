@@ -34,7 +34,7 @@ def test_a_figure_is_drawn_once_and_again_after_a_change(tiny_zoo, tiny_records,
         return render_figure(plot, words, link_for)
 
     monkeypatch.setattr(plot_directive, "render_figure", counting)
-    monkeypatch.setattr(plot_directive, "_figures", type(plot_directive._figures)())
+    monkeypatch.setattr(plot_directive, "_drawn", type(plot_directive._drawn)())
     [plot] = overview_plots(tiny_zoo, tiny_records)
     first = plot_directive.figure_html(plot, Words("en"), _link)
     assert plot_directive.figure_html(plot, Words("en"), _link) == first

@@ -16,6 +16,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 from zoogen.errors import ZoogenError
@@ -33,19 +34,19 @@ METHODS_DIR = "methods"
 # Figures drawn in this process, by `figure_key`: a rebuild (zoogen serve) redraws only the figures whose
 # data or words changed; matplotlib takes some 50 ms a figure. The oldest are dropped beyond this many.
 MEMO_SIZE = 256
-_figures: OrderedDict[str, str] = OrderedDict()
+_drawn: OrderedDict[str, str] = OrderedDict()
 
 
 def figure_html(plot: Plot, words: Words, link_for: LinkFor) -> str:
     """`render_figure`, once per process for the same figure."""
     key = figure_key(plot, words, link_for)
-    html_text = _figures.get(key)
+    html_text = _drawn.get(key)
     if html_text is None:
-        html_text = _figures[key] = render_figure(plot, words, link_for)
-        while len(_figures) > MEMO_SIZE:
-            _figures.popitem(last=False)
+        html_text = _drawn[key] = render_figure(plot, words, link_for)
+        while len(_drawn) > MEMO_SIZE:
+            _drawn.popitem(last=False)
     else:
-        _figures.move_to_end(key)
+        _drawn.move_to_end(key)
     return html_text
 
 
@@ -61,25 +62,42 @@ def _catalog(locale_dirs: tuple[str, ...], language: str, srcdir: str) -> gettex
     return translations
 
 
-def _words(directive: SphinxDirective) -> Words:
-    config = directive.config
+def _words(config: Any, srcdir: str) -> Words:
     language = config.language or "en"
-    return Words(language, _catalog(tuple(config.locale_dirs), language, str(directive.env.srcdir)))
+    return Words(language, _catalog(tuple(config.locale_dirs), language, srcdir))
 
 
-def _zoo(directive: SphinxDirective) -> ZooData:
-    config = directive.config
-    confdir = Path(directive.env.app.confdir)
+def _zoo(app: Sphinx) -> ZooData:
+    """The zoo and its records; raises `ZoogenError` naming the problem."""
+    config = app.config
+    confdir = Path(app.confdir)
     results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
+    return zoo_data((confdir / config.zoogen_zoo).resolve(), results, config.zoogen_strict)
+
+
+def _zoo_of(directive: SphinxDirective) -> ZooData:
     try:
-        return zoo_data((confdir / config.zoogen_zoo).resolve(), results, config.zoogen_strict)
+        return _zoo(directive.env.app)
     except ZoogenError as error:
         raise directive.error(f"zoogen: {error}") from None
 
 
-def _pages_root(directive: SphinxDirective) -> str:
-    pages_dir = (getattr(directive.config, "zoogen_pages_dir", "") or "").strip("/")
+def _pages_root(config: Any) -> str:
+    pages_dir = (getattr(config, "zoogen_pages_dir", "") or "").strip("/")
     return f"{pages_dir}/" if pages_dir else ""
+
+
+def _figures(plots: list[Plot], words: Words, builder: Any, docname: str, root: str) -> str:
+    """The plots' figures for page ``docname``, each point linking to its row on its method page."""
+
+    def link_for(plot: Plot) -> Any:
+        def link(point: PlotPoint) -> str:
+            target = f"{root}{METHODS_DIR}/{point.method}"
+            uri = builder.get_relative_uri(docname, target) if target != docname else ""
+            return f"{uri}#{row_anchor(point.model, plot.dataset)}"
+        return link
+
+    return "".join(figure_html(plot, words, link_for(plot)) for plot in plots)
 
 
 class plot_html(nodes.General, nodes.Element):  # noqa: N801 (docutils names nodes in lower case)
@@ -108,30 +126,66 @@ class ZooPlots(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         if not self.config.zoogen_plots or self.env.app.builder.format != "html":  # gettext: no plots
             return []
-        zoo, records = _zoo(self)
-        methods = [m for m in zoo.methods if not self.arguments or m.id == self.arguments[0]]
+        zoo, records = _zoo_of(self)
+        if not self.arguments:  # the overview shows every method: drawn when the page is written
+            _overview_docs(self.env).add(self.env.docname)
+            return [plot_html(html="", overview=True)]
+        methods = [m for m in zoo.methods if m.id == self.arguments[0]]
         for method in methods:  # an incremental build redraws the plot when a metafile or record changes
             self.env.note_dependency(str(method.metafile))
         for model in (model for method in methods for model in method.models if model.name in records):
             for record in records[model.name]:
                 self.env.note_dependency(str(record_path(self._results_dir(), model.name, record.tag)))
-        plots = method_plots(zoo, self.arguments[0], records) if self.arguments else overview_plots(zoo, records)
+        plots = method_plots(zoo, self.arguments[0], records)
         if not plots:
             return []
-        words = _words(self)
-        builder = self.env.app.builder
-        root = _pages_root(self)
-        docname = self.env.docname
-
-        def link_for(plot: Plot) -> Any:
-            def link(point: PlotPoint) -> str:
-                target = f"{root}{METHODS_DIR}/{point.method}"
-                uri = builder.get_relative_uri(docname, target) if target != docname else ""
-                return f"{uri}#{row_anchor(point.model, plot.dataset)}"
-            return link
-
-        figures = "".join(figure_html(plot, words, link_for(plot)) for plot in plots)
+        figures = _figures(plots, _words(self.config, str(self.env.srcdir)), self.env.app.builder,
+                           self.env.docname, _pages_root(self.config))
         return [plot_html(html=f'<div class="zoo-plots">\n{figures}</div>\n')]
+
+
+OVERVIEW_DOCS = "zoogen_overview_plot_docs"  # the pages with the overview plots (an attribute of the env)
+
+
+def _overview_docs(env: Any) -> set[str]:
+    if not hasattr(env, OVERVIEW_DOCS):
+        setattr(env, OVERVIEW_DOCS, set())
+    return getattr(env, OVERVIEW_DOCS)
+
+
+def draw_overview(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Fill in the overview plots as the page is written, from the zoo as it is now.
+
+    The overview shows every method: drawn at read time, its page would be read again after any edit of any
+    metafile. Drawn here, the page is only written again (`rewrite_overview`), which costs far less.
+    """
+    placeholders = [node for node in doctree.findall(plot_html) if node.get("overview")]
+    if not placeholders:
+        return
+    try:
+        zoo, records = _zoo(app)
+    except ZoogenError as error:
+        raise ExtensionError(f"zoogen: {error}") from None
+    plots = overview_plots(zoo, records)
+    figures = _figures(plots, _words(app.config, str(app.srcdir)), app.builder, docname, _pages_root(app.config))
+    for node in placeholders:
+        if plots:
+            node["html"] = f'<div class="zoo-plots">\n{figures}</div>\n'
+        else:
+            node.parent.remove(node)
+
+
+def rewrite_overview(app: Sphinx, env: Any) -> list[str]:
+    """Pages with overview plots are written on every build (their plots may have changed)."""
+    return sorted(_overview_docs(env) & set(env.found_docs))
+
+
+def _purge_overview(app: Sphinx, env: Any, docname: str) -> None:
+    _overview_docs(env).discard(docname)
+
+
+def _merge_overview(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    _overview_docs(env).update(_overview_docs(other) & docnames)
 
 
 class ZooExports(SphinxDirective):
@@ -140,7 +194,7 @@ class ZooExports(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        zoo, _ = _zoo(self)
+        zoo, _ = _zoo_of(self)
         to_root = "../" * self.env.docname.count("/")  # from this page to the output folder
         base = self.config.zoogen_exports_url
         if base is None:  # a plain Sphinx build: `write_exports_into_output` puts them at <outdir>/exports/
@@ -148,7 +202,7 @@ class ZooExports(SphinxDirective):
         elif not base.startswith(("/", "http://", "https://")):  # relative to the output folder
             base = to_root + base.rstrip("/") + "/"
 
-        words = _words(self)
+        words = _words(self.config, str(self.env.srcdir))
 
         def a(href: str, text: str) -> str:
             return f'<a class="reference external" href="{html.escape(base + href)}">{html.escape(text)}</a>'
@@ -192,5 +246,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(plot_html, html=(_visit_plot_html, None), latex=(_skip, None), text=(_skip, None),
                  man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("zoo-plots", ZooPlots)
+    app.connect("doctree-resolved", draw_overview)
+    app.connect("env-get-updated", rewrite_overview)
+    app.connect("env-purge-doc", _purge_overview)
+    app.connect("env-merge-info", _merge_overview)
     app.add_directive("zoo-exports", ZooExports)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

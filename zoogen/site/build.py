@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -191,7 +191,8 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
 
 def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], workers: int,
                 meanwhile: Callable[[], None]) -> dict[str, float]:
-    """Build each language in ``workers`` forked processes (here when 0) while ``meanwhile`` runs here."""
+    """Build each language in ``workers`` forked processes (here when 0); ``meanwhile`` runs here meanwhile,
+    once a core is free (the first language to finish leaves one to the last)."""
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         seconds = {language: build_one(*args) for language, args in jobs.items()}
         meanwhile()
@@ -201,6 +202,8 @@ def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], wor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = {language: pool.submit(build_one, *args) for language, args in jobs.items()}
+        if workers >= available_cores() and len(futures) > 1:  # every core busy: wait until one is free
+            wait(futures.values(), return_when=FIRST_COMPLETED)
         meanwhile()
         return {language: future.result() for language, future in futures.items()}
 
