@@ -32,6 +32,15 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+def start_serve(zoo: Path, tmp_path: Path, log: Path) -> subprocess.Popen:
+    """``zoogen serve`` of ``zoo`` on a free port, its output in ``log``."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "zoogen.cli", "serve", "--zoo", str(zoo), "--lang", "all", "--port", "0",
+             "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "no-results")],
+            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+
+
 def wait_for(condition, timeout: float, what: str, process: subprocess.Popen) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -49,11 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     tmp_path = tmp_path_factory.mktemp("serve")
     zoo = small_zoo(tmp_path)
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zoogen.cli", "serve", "--zoo", str(zoo), "--lang", "all", "--port", "0",
-             "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "no-results")],
-            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process = start_serve(zoo, tmp_path, log)
     try:
         url = wait_for(lambda: re.search(r"http://127\.0\.0\.1:\d+", log.read_text()), 240,
                        "the first build", process)
@@ -136,13 +141,8 @@ def _alive(pid: int) -> bool:
 def test_no_language_process_outlives_the_server(tmp_path: Path, signal_name: str):
     import signal
 
-    zoo = small_zoo(tmp_path)
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zoogen.cli", "serve", "--zoo", str(zoo), "--lang", "all", "--port", "0",
-             "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "no-results")],
-            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process = start_serve(small_zoo(tmp_path), tmp_path, log)
     try:
         wait_for(lambda: "serving http://127.0.0.1" in log.read_text(), 240, "the first build", process)
         workers = _children(process.pid)
