@@ -20,7 +20,8 @@ def test_an_edit_reaches_the_overview_plot_after_a_rebuild(tmp_path: Path):
     shutil.copytree(TINY_ZOO, zoo)
     site = LiveSite(zoo / "model-index.yml", tmp_path / "serve", ["en", "zh_CN"], results=None, strict=False)
     try:
-        assert all(report.ok for report in site.start())
+        started = site.start()
+        assert all(report.ok for report in started), [report.messages for report in started]
         pages = {language: tmp_path / "serve" / "html" / language / "index.html" for language in ("en", "zh_CN")}
         for page in pages.values():
             assert "box AP: 39.4" in page.read_text(encoding="utf-8")  # a point's tooltip

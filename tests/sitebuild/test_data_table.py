@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace
 
 from zoogen.site.data_table import parse_cell, parse_rows
 
@@ -51,9 +52,10 @@ def test_the_html_equals_mysts_and_an_odd_cell_falls_back(tmp_path: Path):
     (src / "direct.md").write_text(
         _page(["````{zoo-data-table}", *HEAD, *ROWS, "````"]) + "\n"
         + "\n".join(["````{zoo-data-table}", *HEAD, odd, "````", ""]), encoding="utf-8")
-    app = Sphinx(src, src, tmp_path / "html", tmp_path / "doctrees", "html", status=None, warningiserror=True,
-                 freshenv=True)
-    app.build()
+    with docutils_namespace():  # as sphinx-build does: docutils' registries restored afterwards
+        app = Sphinx(src, src, tmp_path / "html", tmp_path / "doctrees", "html", status=None, warningiserror=True,
+                     freshenv=True)
+        app.build()
     assert app.statuscode == 0
     plain = _tables((tmp_path / "html" / "plain.html").read_text(encoding="utf-8"))
     direct = _tables((tmp_path / "html" / "direct.html").read_text(encoding="utf-8"))

@@ -16,11 +16,15 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
 
 from zoogen.errors import ZoogenError
@@ -163,13 +167,25 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = cache_dir(out_dir)
     cache.mkdir(parents=True, exist_ok=True)
+    cores = jobs or available_cores()
+    workers = min(len(languages), cores) if cores > 1 else 0
+    early = None
+    if workers == len(languages) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        early = EarlyBuilds(languages)
+    try:
+        return _build(zoo, out_dir, cache, languages, results, strict, workers, early)
+    finally:
+        if early is not None:
+            early.stop()
+
+
+def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], results: Path | None, strict: bool,
+           workers: int, early: EarlyBuilds | None) -> list[BuildResult]:
     rendered = render_zoo(zoo, results, strict)
     share_loaded(zoo, results, strict, (rendered.zoo, rendered.records))  # for the plots and the exports
     source = cache / "src"
     rendered.pages.write(source)  # unchanged pages keep their files (and times)
     _remove_stale_pages(source, rendered.pages.pages)
-    cores = jobs or available_cores()
-    workers = min(len(languages), cores) if cores > 1 else 0
     with tempfile.TemporaryDirectory(prefix="staging-", dir=cache) as staging:
         jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
                                 {**confoverrides(zoo, results, language, strict),
@@ -180,7 +196,7 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
             exports.append(stage_exports(zoo, results, strict, Path(staging)))
 
         with provided(zoo, results, strict, rendered):
-            seconds = _run_builds(jobs_args, workers, meanwhile=stage_language_neutral)
+            seconds = _run_builds(jobs_args, workers, meanwhile=stage_language_neutral, early=early)
         built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
         for result in built:
             swap_into_place(Path(staging) / result.language / "html", result.output)
@@ -190,22 +206,108 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
 
 
 def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], workers: int,
-                meanwhile: Callable[[], None]) -> dict[str, float]:
+                meanwhile: Callable[[], None], early: EarlyBuilds | None = None) -> dict[str, float]:
     """Build each language in ``workers`` forked processes (here when 0); ``meanwhile`` runs here meanwhile,
-    once a core is free (the first language to finish leaves one to the last)."""
+    once a core is free (the first language to finish leaves one to the last). ``early``: the language
+    processes, forked already."""
+    if early is not None:
+        return early.build(jobs, meanwhile)
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         seconds = {language: build_one(*args) for language, args in jobs.items()}
         meanwhile()
         return seconds
-    import myst_parser.parsers.sphinx_  # noqa: F401  imported once, before the fork, for every child
-    import sphinx.builders.html  # noqa: F401
-
+    _import_before_fork()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = {language: pool.submit(build_one, *args) for language, args in jobs.items()}
         if workers >= available_cores() and len(futures) > 1:  # every core busy: wait until one is free
             wait(futures.values(), return_when=FIRST_COMPLETED)
         meanwhile()
         return {language: future.result() for language, future in futures.items()}
+
+
+def _import_before_fork() -> None:
+    """Sphinx and MyST, imported once, before the fork, for every child."""
+    import myst_parser.parsers.sphinx_  # noqa: F401
+    import sphinx.builders.html  # noqa: F401
+
+
+class EarlyBuilds:
+    """One forked process per language, started before the zoo is rendered: a Chinese one loads the word
+    segmenter's dictionary (jieba, about 0.6 s) while this process renders, then each gets the rendering."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        _import_before_fork()
+        context = multiprocessing.get_context("fork")
+        self.processes: dict[str, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
+        for language in languages:
+            parent, child = context.Pipe()
+            process = context.Process(target=_early_language, args=(child, language), daemon=True)
+            process.start()
+            child.close()
+            self.processes[language] = (process, parent)
+
+    def build(self, jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]],
+              meanwhile: Callable[[], None]) -> dict[str, float]:
+        from zoogen.plots.source import zoo_data
+        from zoogen.site.source import rendered_zoo
+
+        for language, (_, conn) in self.processes.items():
+            overrides = jobs[language][3]
+            zoo, results = Path(str(overrides["zoogen_zoo"])), str(overrides["zoogen_results"] or "")
+            key = (zoo, Path(results) if results else None, bool(overrides["zoogen_strict"]))
+            conn.send((key, rendered_zoo(*key), zoo_data(*key), jobs[language]))
+        outcomes: dict[str, tuple[str, object]] = {}
+        waiting = {conn: language for language, (_, conn) in self.processes.items()}
+        while waiting and not outcomes:  # until the first language finished: a core is free then
+            for conn in connection_wait(list(waiting)):
+                outcomes[waiting.pop(conn)] = _receive(conn)  # type: ignore[index]
+        meanwhile()
+        for conn, language in waiting.items():
+            outcomes[language] = _receive(conn)
+        self.stop()
+        for kind, value in outcomes.values():
+            if kind != "ok":
+                raise value  # type: ignore[misc]
+        return {language: float(value) for language, (_, value) in outcomes.items()}  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        for process, conn in self.processes.values():
+            conn.close()
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+
+
+def _receive(conn: Connection) -> tuple[str, object]:
+    try:
+        return conn.recv()
+    except EOFError:
+        return "error", ZoogenError("a language's Sphinx process ended without a result")
+
+
+def _early_language(conn: Connection, language: str) -> None:
+    """Child: warm up what this language needs, then build the rendering it is sent."""
+    from zoogen.plots.source import share_loaded
+    from zoogen.site.languages import normalise_language
+    from zoogen.site.source import provided
+
+    if normalise_language(language).startswith("zh"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sphinx.search.zh imports jieba, which imports pkg_resources
+            from zoogen.site.search import load_segmenter
+        load_segmenter()
+    try:
+        key, rendered, data, args = conn.recv()
+    except EOFError:  # the parent gave up (bad zoo): nothing to build
+        return
+    share_loaded(*key, data)
+    try:
+        with provided(*key, rendered):
+            conn.send(("ok", build_one(*args)))
+    except ZoogenError as error:
+        conn.send(("error", error))
+    except BaseException:  # noqa: BLE001 - a bug: its traceback, in the parent
+        conn.send(("error", RuntimeError(f"the {language} build failed:\n{traceback.format_exc()}")))
 
 
 def _remove_stale_pages(source: Path, docnames: Sequence[str] | dict[str, str]) -> None:
