@@ -159,9 +159,10 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
                strict: bool, jobs: int | None = None) -> list[BuildResult]:
     """Render the zoo once, build every language into staging, then swap each into ``out_dir/<language>``.
 
-    Languages build in forked processes (forked after rendering, so they share it), as many at once as
-    ``jobs`` (default: the cores this process may use) allows; with more than one core, a single language
-    builds in a forked process too, while this one writes the exports.
+    Languages build in forked processes, as many at once as ``jobs`` (default: the cores this process may
+    use) allows; with more than one core, a single language builds in a forked process too, while this one
+    writes the exports. With a core for each language, the processes start before the rendering
+    (`EarlyBuilds`) and are sent it; otherwise they are forked after it and inherit it.
     """
     zoo = zoo.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,7 +171,7 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     cores = jobs or available_cores()
     workers = min(len(languages), cores) if cores > 1 else 0
     early = None
-    if workers == len(languages) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if workers == len(languages) and workers and "fork" in multiprocessing.get_all_start_methods():
         early = EarlyBuilds(languages)
     try:
         return _build(zoo, out_dir, cache, languages, results, strict, workers, early)
@@ -258,7 +259,7 @@ class EarlyBuilds:
             conn.send((key, rendered_zoo(*key), zoo_data(*key), jobs[language]))
         outcomes: dict[str, tuple[str, object]] = {}
         waiting = {conn: language for language, (_, conn) in self.processes.items()}
-        while waiting and not outcomes:  # until the first language finished: a core is free then
+        while waiting and not outcomes and len(waiting) >= available_cores():  # every core busy: wait for one
             for conn in connection_wait(list(waiting)):
                 outcomes[waiting.pop(conn)] = _receive(conn)  # type: ignore[index]
         meanwhile()
