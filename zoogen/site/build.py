@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -290,12 +289,10 @@ def _early_language(conn: Connection, language: str) -> None:
     """Child: warm up what this language needs, then build the rendering it is sent."""
     from zoogen.plots.source import share_loaded
     from zoogen.site.languages import normalise_language
+    from zoogen.site.segmenter import load_segmenter
     from zoogen.site.source import provided
 
     if normalise_language(language).startswith("zh"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # sphinx.search.zh imports jieba, which imports pkg_resources
-            from zoogen.site.search import load_segmenter
         load_segmenter()
     try:
         key, rendered, data, args = conn.recv()

@@ -6,9 +6,7 @@ extension to the ``conf.py`` of its existing docs (``zoogen_pages_dir``).
 
 from __future__ import annotations
 
-import logging
 import shutil
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from zoogen.errors import ZoogenError
 from zoogen.site.builtin import localise
 from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, switch_url
 from zoogen.site.navigation import windowed_navigation
+from zoogen.site.segmenter import quiet_jieba
 from zoogen.site.source import RenderedZoo, rendered_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
 from zoogen.site.transforms import WORDS_DOMAIN, DataTableCells, TranslatedReferenceLinks
@@ -47,7 +46,7 @@ def _generate(app: Sphinx, config: Config) -> None:
         # Sphinx's default re-adds jieba's whole built-in dictionary as a user dictionary on every build
         # (about 2 s); jieba loads that dictionary anyway.
         config.html_search_options = {**config.html_search_options, "dict": ""}
-        _quiet_jieba()
+        quiet_jieba()
     pages_dir = config.zoogen_pages_dir.strip("/")
     locale_dir = rendered.locale_dir
     if not pages_dir:  # the zoo is the whole site
@@ -57,17 +56,6 @@ def _generate(app: Sphinx, config: Config) -> None:
     elif locale_dir and locale_dir.is_dir():
         config.locale_dirs = [*config.locale_dirs, str(_embedded_locales(app, locale_dir, pages_dir))]
     localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
-
-
-def _quiet_jieba() -> None:
-    """jieba logs its dictionary loading on stderr at DEBUG level; only its warnings matter here."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # jieba 0.42 imports the deprecated pkg_resources
-        try:
-            import jieba
-        except ImportError:
-            return
-    jieba.setLogLevel(logging.WARNING)
 
 
 def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:

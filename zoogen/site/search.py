@@ -9,7 +9,6 @@ language the extension registers for ``zh``: the class name comes from the stemm
 
 from __future__ import annotations
 
-import logging
 from pathlib import PurePath
 
 from sphinx.search.zh import SearchChinese
@@ -81,20 +80,6 @@ class ChineseSearch(SearchChinese):
             stemmed = self._stems[lowered] = self.stemmer.stemWord(lowered)
         # as Sphinx: a Latin word of the pages that stemming would cut below 3 characters stays whole
         return lowered if len(word) >= 3 > len(stemmed) and word in self.latin_terms else stemmed
-
-
-def load_segmenter() -> None:
-    """Load jieba's dictionary now (about 0.6 s), as a language process does before it has work."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # jieba 0.42 imports the deprecated pkg_resources
-        try:
-            import jieba
-        except ImportError:
-            return
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
 
 
 def _add_registry_words() -> None:
