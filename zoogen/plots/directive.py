@@ -126,10 +126,10 @@ class ZooPlots(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         if not self.config.zoogen_plots or self.env.app.builder.format != "html":  # gettext: no plots
             return []
-        zoo, records = _zoo_of(self)
         if not self.arguments:  # the overview shows every method: drawn when the page is written
             _overview_docs(self.env).add(self.env.docname)
             return [plot_html(html="", overview=True)]
+        zoo, records = _zoo_of(self)
         methods = [m for m in zoo.methods if m.id == self.arguments[0]]
         for method in methods:  # an incremental build redraws the plot when a metafile or record changes
             self.env.note_dependency(str(method.metafile))
@@ -230,10 +230,7 @@ def write_exports_into_output(app: Sphinx, exception: BaseException | None) -> N
         return
     from zoogen.export.publish import write_exports
 
-    config = app.config
-    confdir = Path(app.confdir)
-    results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
-    zoo, records = zoo_data((confdir / config.zoogen_zoo).resolve(), results, config.zoogen_strict)
+    zoo, records = _zoo(app)
     write_exports(zoo, Path(app.outdir) / EXPORTS_DIR, records)
 
 

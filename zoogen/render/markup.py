@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 # CommonMark lets a backslash escape any ASCII punctuation; these are the ones that can start markup.
-_SPECIAL = set("\\`*_[]<>|$&{}#!~")
+SPECIAL = "\\`*_[]<>|$&{}#!~"
+_SPECIAL = set(SPECIAL)
+_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
 
 
 def escape(text: object) -> str:
@@ -24,3 +27,8 @@ def link(text: str, href: str | None) -> str:
     if not href:
         return escape(text)
     return f"[{escape(text)}]({url(href)})"
+
+
+def split_row(line: str) -> list[str]:
+    """The cells of a table row as this module writes it (``| a | b\\|c |`` -> ``["a", "b\\|c"]``)."""
+    return [cell.strip() for cell in _CELL_SEPARATOR.split(line.strip())[1:-1]]

@@ -18,7 +18,6 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -30,7 +29,7 @@ from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
 from zoogen.plots.source import share_loaded
-from zoogen.site.source import provided, render_zoo
+from zoogen.site.source import RenderedZoo, provided, render_zoo
 
 REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8"><title>Model Zoo</title>
@@ -158,29 +157,24 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
                strict: bool, jobs: int | None = None) -> list[BuildResult]:
     """Render the zoo once, build every language into staging, then swap each into ``out_dir/<language>``.
 
-    Languages build in forked processes, as many at once as ``jobs`` (default: the cores this process may
-    use) allows; with more than one core, a single language builds in a forked process too, while this one
-    writes the exports. With a core for each language, the processes start before the rendering
-    (`EarlyBuilds`) and are sent it; otherwise they are forked after it and inherit it.
+    With more than one core (``jobs``, default: the cores this process may use), each language builds in a
+    process of its own, started before the rendering and sent it (`EarlyBuilds`); with one, here, in turn.
     """
     zoo = zoo.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = cache_dir(out_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    cores = jobs or available_cores()
-    workers = min(len(languages), cores) if cores > 1 else 0
-    early = None
-    if workers == len(languages) and workers and "fork" in multiprocessing.get_all_start_methods():
-        early = EarlyBuilds(languages)
+    parallel = (jobs or available_cores()) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    early = EarlyBuilds(languages) if parallel else None
     try:
-        return _build(zoo, out_dir, cache, languages, results, strict, workers, early)
+        return _build(zoo, out_dir, cache, languages, results, strict, early)
     finally:
         if early is not None:
             early.stop()
 
 
 def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], results: Path | None, strict: bool,
-           workers: int, early: EarlyBuilds | None) -> list[BuildResult]:
+           early: EarlyBuilds | None) -> list[BuildResult]:
     rendered = render_zoo(zoo, results, strict)
     share_loaded(zoo, results, strict, (rendered.zoo, rendered.records))  # for the plots and the exports
     source = cache / "src"
@@ -195,8 +189,12 @@ def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], resu
         def stage_language_neutral() -> None:  # the exports, at the site's root: while the languages build
             exports.append(stage_exports(zoo, results, strict, Path(staging)))
 
-        with provided(zoo, results, strict, rendered):
-            seconds = _run_builds(jobs_args, workers, meanwhile=stage_language_neutral, early=early)
+        if early is not None:
+            seconds = early.build((zoo, results, strict), rendered, jobs_args, meanwhile=stage_language_neutral)
+        else:
+            with provided(zoo, results, strict, rendered):
+                seconds = {language: build_one(*args) for language, args in jobs_args.items()}
+            stage_language_neutral()
         built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
         for result in built:
             swap_into_place(Path(staging) / result.language / "html", result.output)
@@ -205,38 +203,15 @@ def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], resu
     return built
 
 
-def _run_builds(jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]], workers: int,
-                meanwhile: Callable[[], None], early: EarlyBuilds | None = None) -> dict[str, float]:
-    """Build each language in ``workers`` forked processes (here when 0); ``meanwhile`` runs here meanwhile,
-    once a core is free (the first language to finish leaves one to the last). ``early``: the language
-    processes, forked already."""
-    if early is not None:
-        return early.build(jobs, meanwhile)
-    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
-        seconds = {language: build_one(*args) for language, args in jobs.items()}
-        meanwhile()
-        return seconds
-    _import_before_fork()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = {language: pool.submit(build_one, *args) for language, args in jobs.items()}
-        if workers >= available_cores() and len(futures) > 1:  # every core busy: wait until one is free
-            wait(futures.values(), return_when=FIRST_COMPLETED)
-        meanwhile()
-        return {language: future.result() for language, future in futures.items()}
-
-
-def _import_before_fork() -> None:
-    """Sphinx and MyST, imported once, before the fork, for every child."""
-    import myst_parser.parsers.sphinx_  # noqa: F401
-    import sphinx.builders.html  # noqa: F401
-
-
 class EarlyBuilds:
     """One forked process per language, started before the zoo is rendered: a Chinese one loads the word
-    segmenter's dictionary (jieba, about 0.6 s) while this process renders, then each gets the rendering."""
+    segmenter's dictionary (jieba, about 0.6 s) while this process renders, then each gets the rendering.
+    With a single language, this process writes the exports meanwhile."""
 
     def __init__(self, languages: Sequence[str]) -> None:
-        _import_before_fork()
+        import myst_parser.parsers.sphinx_  # noqa: F401  imported once, before the fork, for every child
+        import sphinx.builders.html  # noqa: F401
+
         context = multiprocessing.get_context("fork")
         self.processes: dict[str, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
         for language in languages:
@@ -246,16 +221,13 @@ class EarlyBuilds:
             child.close()
             self.processes[language] = (process, parent)
 
-    def build(self, jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]],
+    def build(self, key: tuple[Path, Path | None, bool], rendered: RenderedZoo,
+              jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]],
               meanwhile: Callable[[], None]) -> dict[str, float]:
-        from zoogen.plots.source import zoo_data
-        from zoogen.site.source import rendered_zoo
-
+        """Send each process the rendering of the zoo ``key`` names (zoo, results, strict) and its build;
+        ``meanwhile`` runs here once a core is free (the first language to finish leaves one to the last)."""
         for language, (_, conn) in self.processes.items():
-            overrides = jobs[language][3]
-            zoo, results = Path(str(overrides["zoogen_zoo"])), str(overrides["zoogen_results"] or "")
-            key = (zoo, Path(results) if results else None, bool(overrides["zoogen_strict"]))
-            conn.send((key, rendered_zoo(*key), zoo_data(*key), jobs[language]))
+            conn.send((key, rendered, jobs[language]))
         outcomes: dict[str, tuple[str, object]] = {}
         waiting = {conn: language for language, (_, conn) in self.processes.items()}
         while waiting and not outcomes and len(waiting) >= available_cores():  # every core busy: wait for one
@@ -264,7 +236,6 @@ class EarlyBuilds:
         meanwhile()
         for conn, language in waiting.items():
             outcomes[language] = _receive(conn)
-        self.stop()
         for kind, value in outcomes.values():
             if kind != "ok":
                 raise value  # type: ignore[misc]
@@ -295,10 +266,10 @@ def _early_language(conn: Connection, language: str) -> None:
     if normalise_language(language).startswith("zh"):
         load_segmenter()
     try:
-        key, rendered, data, args = conn.recv()
+        key, rendered, args = conn.recv()
     except EOFError:  # the parent gave up (bad zoo): nothing to build
         return
-    share_loaded(*key, data)
+    share_loaded(*key, (rendered.zoo, rendered.records))  # for the plots and the export links
     try:
         with provided(*key, rendered):
             conn.send(("ok", build_one(*args)))

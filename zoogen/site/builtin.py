@@ -23,10 +23,10 @@ from sphinx.util.i18n import docname_to_domain
 
 from zoogen.meta.registry import load_registry
 from zoogen.render import PageSet
+from zoogen.render.markup import split_row
 from zoogen.site.languages import normalise_language
 from zoogen.site.transforms import WORDS_DOMAIN
 
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _MARKUP = re.compile(r"[\\`*\[\]<>{}]")
 
 
@@ -34,10 +34,6 @@ _MARKUP = re.compile(r"[\\`*\[\]<>{}]")
 class BuiltinCatalog:
     messages: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> msgid -> msgstr
     cells: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> cell text -> translated text
-
-
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in _CELL_SPLIT.split(line.strip())[1:-1]]
 
 
 def page_messages(source: str, translated: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -57,7 +53,7 @@ def page_messages(source: str, translated: str) -> tuple[dict[str, str], dict[st
         if en.startswith("#"):
             messages[en.lstrip("#").strip()] = other.lstrip("#").strip()
         elif is_row:
-            for en_cell, other_cell in zip(_cells(en), _cells(other), strict=False):
+            for en_cell, other_cell in zip(split_row(en), split_row(other), strict=False):
                 if en_cell == other_cell:
                     continue
                 messages[en_cell] = other_cell

@@ -23,17 +23,17 @@ from sphinx.util import docname_join, logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import clean_astext
 
+from zoogen.render.markup import SPECIAL, split_row
 from zoogen.site.transforms import words_catalog
 
 logger = logging.getLogger(__name__)
 
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
-# The forms zoogen's renderer writes into a cell (zoogen.render.markup and zoogen.render.tables).
-_PIECE = re.compile(
-    r"\[(?P<text>(?:\\[!-/:-@\[-`{-~]|[^\\`*_\[\]<>|$&{}#!~])+)\]\((?P<url>https?://[^()\s<>]+)\)"
-    r"|\{doc\}`(?P<doc>[A-Za-z0-9_./+-]+)`"
-    r"|(?P<plain>(?:\\[!-/:-@\[-`{-~]|[^\\`*_\[\]<>|$&{}#!~])+)"
-)
+# The forms zoogen's renderer writes into a cell (zoogen.render.markup and zoogen.render.tables): text with
+# every markup character escaped, links to http(s) URLs, and {doc} links.
+_TEXT = rf"(?:\\[!-/:-@\[-`{{-~]|[^{re.escape(SPECIAL)}])+"
+_PIECE = re.compile(rf"\[(?P<text>{_TEXT})\]\((?P<url>https?://[^()\s<>]+)\)"
+                    r"|\{doc\}`(?P<doc>[A-Za-z0-9_./+-]+)`"
+                    rf"|(?P<plain>{_TEXT})")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 Piece = tuple[str, str, str]  # ("text", text, "") | ("link", text, url) | ("doc", "", docname)
@@ -71,7 +71,7 @@ def parse_rows(lines: list[str], columns: int) -> list[list[list[Piece]]] | None
         line = line.strip()
         if not (line.startswith("|") and line.endswith("|")):
             return None
-        cells = [cell.strip() for cell in _CELL_SPLIT.split(line)[1:-1]]
+        cells = split_row(line)
         if len(cells) != columns:
             return None
         parsed = [parse_cell(cell) for cell in cells]
@@ -91,7 +91,7 @@ class ZooDataTable(SphinxDirective):
         head, body = lines[:3], lines[3:]
         rows = None
         if self.env.app.builder.format == "html" and len(head) == 3:
-            columns = len(_CELL_SPLIT.split(head[1].strip())[1:-1])
+            columns = len(split_row(head[1]))
             rows = parse_rows(body, columns)
         if rows is None:  # MyST's own parse of the whole table
             return self.parse_text_to_nodes("\n".join(lines))
