@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.common.utils import mdTrim
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit
 from markdown_it.rules_block.table import table as table_rule
 from markdown_it.rules_core import inline as core_inline
@@ -201,7 +201,9 @@ class _Reader:
             body = after[0]
             stop = min(body + ROWS_PER_CHUNK, end)
             for index in range(body, stop):  # markdown-it's cap on empty cells it adds, over the whole table
-                autocompleted += columns - _count_cells(self._source_line(index))
+                source = self._source_line(index)
+                if source.count("|") <= columns:  # else no cell is missing (extra cells are not counted)
+                    autocompleted += max(0, columns - _count_cells(source))
                 if autocompleted > MAX_AUTOCOMPLETED_CELLS:
                     end = stop = index
                     break
@@ -209,7 +211,7 @@ class _Reader:
             tokens = self._parse(text)
             close = next(i for i, t in enumerate(tokens) if t.type == "table_close")
             read = (tokens[0].map or [0, 2])[1] - 2  # body rows the table rule took from this chunk
-            header, rows = _table_cells(tokens[:close + 1], lambda row: body + row - 2)
+            header, rows = _table_cells(tokens[:close + 1], lambda row, first=body: first + row - 2)
             after[0] = body + read
             yield header, rows
             if read < stop - body or stop >= end:
