@@ -4,7 +4,8 @@
     python benchmarks/bench_import.py --rows 1000 20000
 
 Each run is ``python -m zoogen.cli import PAGE --out DIR`` in a child process; its peak memory is the child's
-own maximum resident set size (``os.wait4``), start-up and imports included. Two pages per size:
+own maximum resident set size (``os.wait4``), start-up and imports included; CPU seconds are the child's own
+(user + system), which other processes on a busy machine do not inflate as they do wall time. Two pages per size:
 
 * ``headings``: the rows in tables of 1000 under their own headings (one collection, one metafile each), as a
   long zoo page is written; the whole import, validation and writing included;
@@ -41,8 +42,8 @@ def write_page(path: Path, rows: int, per_table: int | None) -> None:
             page.write(row(index))
 
 
-def run_import(page: Path, out: Path) -> tuple[float, int, int, str]:
-    """Seconds, peak resident memory (MiB), exit status and the last line of the child's output."""
+def run_import(page: Path, out: Path) -> tuple[float, float, int, int, str]:
+    """Wall and CPU seconds, peak resident memory (MiB), exit status and the last line of the child's output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "zoogen.cli", "import", str(page), "--out", str(out)],
@@ -52,23 +53,24 @@ def run_import(page: Path, out: Path) -> tuple[float, int, int, str]:
     seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     last = output.strip().splitlines()[-1] if output.strip() else ""
-    return seconds, usage.ru_maxrss // 1024, child.returncode, last
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, child.returncode, last
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1000, 10_000, 100_000])
     args = parser.parse_args()
-    print(f"{'rows':>7} {'page':>9} {'layout':>9} {'seconds':>8} {'peak MiB':>9} {'exit':>4}  outcome")
+    print(f"{'rows':>7} {'page':>9} {'layout':>9} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9} {'exit':>4}  outcome")
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         for rows in args.rows:
             for layout, per_table in (("headings", 1000), ("one table", None)):
                 page = Path(tmp) / f"page-{rows}-{per_table}.md"
                 write_page(page, rows, per_table)
-                seconds, peak, code, last = run_import(page, Path(tmp) / f"out-{rows}-{per_table}")
+                seconds, cpu, peak, code, last = run_import(page, Path(tmp) / f"out-{rows}-{per_table}")
                 size = f"{page.stat().st_size / 1e6:.1f} MB"
                 outcome = last.replace(str(Path(tmp)) + os.sep, "")
-                print(f"{rows:>7} {size:>9} {layout:>9} {seconds:>8.2f} {peak:>9} {code:>4}  {outcome[:110]}")
+                print(f"{rows:>7} {size:>9} {layout:>9} {seconds:>7.1f} {cpu:>7.1f} {peak:>9} {code:>4}  "
+                      f"{outcome[:100]}")
 
 
 if __name__ == "__main__":
