@@ -140,3 +140,16 @@ def test_the_imported_metafile_is_what_the_rows_said(tmp_path: Path) -> None:
     models = loaded.zoo.models
     assert len(models) == ROWS_PER_CHUNK * 2 + 3
     assert [m.name for m in models[:2]] == ["m0_1x", "m1_1x"] and models[-1].name == f"m{len(models) - 1}_1x"
+
+
+def test_an_import_that_does_not_validate_names_the_page_not_the_staging_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = tmp_path / "zoo.md"
+    page.write_text("## Few\n\n| Backbone | box AP |\n| --- | --- |\n| R-50 | 38.0 |\n", encoding="utf-8")
+    monkeypatch.setattr(convert.ImportedMethod, "header", lambda self: "Collections: [oops\nModels:\n")  # a bug
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["import", str(page), "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"zoogen: {page}: the imported zoo does not validate (nothing written to {out}):" in result.output
+    assert "few/metafile.yml:" in result.output and ".zoogen-import-" not in result.output
+    assert [p.name for p in out.iterdir()] == []
