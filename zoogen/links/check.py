@@ -82,11 +82,19 @@ class LinkResult:
     tried: bool = True  # False: its host was given up before it was asked (not cached)
 
 
+def host_key(scheme: str | None, host: str | None, port: int | None) -> str:
+    """``scheme://host:port`` with the port spelled out: the unit a dead host is counted in."""
+    scheme = (scheme or "http").lower()
+    return f"{scheme}://{(host or '').strip('[]').lower()}:{port or (443 if scheme == 'https' else 80)}"
+
+
 def host_of(url: str) -> str:
-    """``scheme://host:port`` of a URL (the port spelled out)."""
     parts = parse_url(url)
-    scheme = (parts.scheme or "http").lower()
-    return f"{scheme}://{(parts.host or '').lower()}:{parts.port or (443 if scheme == 'https' else 80)}"
+    return host_key(parts.scheme, parts.host, parts.port)
+
+
+def _pool_host(pool: Any) -> str:
+    return host_key(pool.scheme, pool.host, pool.port)
 
 
 def _failure(error: Exception) -> str:
@@ -141,7 +149,7 @@ class _CappedRetry(Retry):
     def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
         error, pool = kwargs.get("error"), kwargs.get("_pool")
         if (isinstance(error, Urllib3Timeout) and pool is not None and self.dead_hosts is not None
-                and self.dead_hosts.given_up(host_of(f"{pool.scheme}://{pool.host}:{pool.port}"))):
+                and self.dead_hosts.given_up(_pool_host(pool))):
             raise MaxRetryError(pool, url or "", error)  # type: ignore[arg-type]
         return super().increment(method, url, *args, **kwargs)
 
@@ -165,7 +173,7 @@ class _NoAnswer(Exception):
         super().__init__(str(error))
         pool = error.pool
         self.result = result
-        self.host = host_of(f"{pool.scheme}://{pool.host}:{pool.port}")
+        self.host = _pool_host(pool)
         self.failure = _failure(error.reason or error)
 
 
