@@ -39,6 +39,8 @@ _METAFILE_OVERHEAD = 16  # nodes of a metafile besides its models (Collections, 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# The importer's only patterns (with ``slug``'s and ``columns.fold``'s): one quantifier at a time, nothing nested or
+# overlapping, so each runs in time linear in its text (tests/importer/test_import_limits.py feeds them long cells).
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _CHECKPOINT_SUFFIX = re.compile(r"(_\d{8})?[-_][0-9a-f]{8}$")
 _EXTENSIONS = (".pth", ".pdparams", ".pt", ".ckpt", ".bin", ".pkl", ".tar", ".safetensors", ".py", ".yml",
