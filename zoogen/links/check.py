@@ -203,6 +203,8 @@ class LinkChecker:
         retry.max_retry_after = self.settings.max_retry_after
         self.dead_hosts = DeadHosts(self.settings.dead_host_after)
         retry.dead_hosts = self.dead_hosts
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
         self.pool = urllib3.PoolManager(
             num_pools=256, maxsize=self.settings.per_host, block=True, retries=retry,
             timeout=Timeout(connect=self.settings.connect_timeout, read=self.settings.read_timeout),
@@ -213,21 +215,32 @@ class LinkChecker:
         self.pool.clear()
 
     def check(self, target: LinkTarget) -> LinkResult:
-        """The verdict on one URL; at once ``unreachable`` when its host has been given up."""
+        """The verdict on one URL; at once ``unreachable`` when its host has been given up.
+
+        A URL waits for one of its host's ``per_host`` slots here, not inside urllib3, so that once the host
+        is given up the URLs waiting for it are answered without a try.
+        """
         host = host_of(target.url)
-        given_up = self.dead_hosts.given_up(host)
-        if given_up:
-            return LinkResult(target.url, "unreachable", None, None, now(), given_up, None, target.checkpoint,
-                              list(target.where), target.mirror_of, tried=False)
-        try:
-            result = self._check(target)
-        except _NoAnswer as no_answer:
-            self.dead_hosts.failed(no_answer.host, no_answer.failure)
-            if no_answer.host != host:  # a redirect led there: the URL's own host answered
-                self.dead_hosts.answered(host)
-            return no_answer.result
+        with self._slot(host):
+            given_up = self.dead_hosts.given_up(host)
+            if given_up:
+                return LinkResult(target.url, "unreachable", None, None, now(), given_up, None,
+                                  target.checkpoint, list(target.where), target.mirror_of, tried=False)
+            try:
+                result = self._check(target)
+            except _NoAnswer as no_answer:
+                self.dead_hosts.failed(no_answer.host, no_answer.failure)
+                if no_answer.host != host:  # a redirect led there: the URL's own host answered
+                    self.dead_hosts.answered(host)
+                return no_answer.result
         self.dead_hosts.answered(host)
         return result
+
+    def _slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            if host not in self._slots:
+                self._slots[host] = threading.BoundedSemaphore(self.settings.per_host)
+            return self._slots[host]
 
     def _check(self, target: LinkTarget) -> LinkResult:
         checked_at = now()
