@@ -5,12 +5,19 @@ N distinct URLs (``/ok/<i>``, plus a share of ranged-GET and redirect URLs) with
 one host (per-host limit = C), nothing cached. Prints URLs per second.
 
     python benchmarks/bench_links.py [--urls 2000] [--connections 32] [--repeat 3]
+    python benchmarks/bench_links.py --dead-host [--urls 5000] [--silent]
+
+``--dead-host``: N URLs on one host that refuses connections (a closed port on 127.0.0.1), with
+``zoogen links``' default settings (32 URLs at once, 8 per host, 3 retries with 0.5 s back-off). Prints the
+seconds for all of them and how many were tried before the host was given up. ``--silent``: the host accepts
+connections and never answers (a listening socket nobody reads), so each try waits for the 20 s time-out.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import socket
 import statistics
 import sys
 import time
@@ -42,12 +49,49 @@ def _targets(base: str, count: int, run: int) -> list:
     return targets
 
 
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def dead_host(count: int, silent: bool) -> None:
+    from zoogen.links.check import CheckSettings, LinkChecker
+    from zoogen.links.collect import LinkTarget
+
+    listener = socket.socket()
+    if silent:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1024)
+    base = f"http://127.0.0.1:{listener.getsockname()[1] if silent else closed_port()}"
+    targets = [LinkTarget(f"{base}/weights/{index}.pth", checkpoint=True) for index in range(count)]
+    checker = LinkChecker(CheckSettings())
+    start = time.perf_counter()
+    results = checker.check_all(targets)
+    seconds = time.perf_counter() - start
+    checker.close()
+    listener.close()
+    statuses = {r.status for r in results}
+    skipped = sum(1 for r in results if "not tried" in (r.reason or ""))
+    kind = "never answering" if silent else "refusing connections"
+    print(f"{count} URLs on one host {kind}: {seconds:.2f} s; statuses {sorted(statuses)}; "
+          f"{count - skipped} tried, {skipped} reported at once")
+    if skipped:
+        print(f"  reason: {next(r.reason for r in results if 'not tried' in (r.reason or ''))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--urls", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dead-host", action="store_true", help="time N URLs on one host refusing connections")
+    parser.add_argument("--silent", action="store_true", help="with --dead-host: the host never answers")
     args = parser.parse_args()
+    if args.dead_host:
+        dead_host(args.urls, args.silent)
+        return
 
     from zoogen.links.check import CheckSettings, LinkChecker
 

@@ -152,6 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    allow_reuse_address = True  # a test may serve on a port it has just found closed
     request_queue_size = 256
     owner: LinkServer
 
@@ -159,14 +160,14 @@ class _Server(ThreadingHTTPServer):
 class LinkServer:
     """Serve in a thread on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, slow_seconds: float = 5.0) -> None:
+    def __init__(self, slow_seconds: float = 5.0, port: int = 0) -> None:
         self.slow_seconds = slow_seconds
         self.requests: list[tuple[str, str, str | None]] = []
         self.hits: dict[str, int] = {}
         self.in_flight = self.max_in_flight = 0
         self.lock = threading.Lock()
         self.closing = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 

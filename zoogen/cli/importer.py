@@ -24,21 +24,20 @@ import click
 def import_command(page: Path, out: Path, collection: str | None, dataset: str, hardware: str | None,
                    report_path: Path | None) -> None:
     """Read the Markdown tables of PAGE and write metafiles; every cell not placed is reported."""
+    from zoogen.errors import ZoogenError
     from zoogen.importer import import_page, write_zoo
     from zoogen.meta import load_zoo
 
     try:
         result = import_page(page, collection=collection, dataset=dataset, hardware=hardware)
-    except UnicodeDecodeError as error:
-        _fail(f"{page}: not UTF-8 text (byte {error.start})")
-    except OSError as error:
-        _fail(f"{page}: {error.strerror}")
+    except ZoogenError as error:  # too large, not UTF-8, unreadable: names the page (and line)
+        _fail(str(error))
     lines = [p.describe(page) for p in (*result.skipped_tables, *result.problems)]
     for line in lines:
         click.secho(line, err=True, fg="yellow")
     if report_path:
         report_path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    if not result.models:
+    if not result.model_count:
         _fail(f"{page}: no model table found ({len(result.skipped_tables)} table(s) skipped)")
     if out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder")
@@ -47,15 +46,17 @@ def import_command(page: Path, out: Path, collection: str | None, dataset: str, 
     try:
         written = write_zoo(result, staging)
         loaded = load_zoo(staging)
-        if loaded.errors:  # a bug of the importer, never a half-written zoo
-            _fail("the imported zoo does not validate:\n" + "\n".join(str(d) for d in loaded.errors))
+        if loaded.errors:  # a bug of the importer, never a half-written zoo: named inside the zoo, not staging
+            inside = f"{staging}{os.sep}"
+            _fail(f"{page}: the imported zoo does not validate (nothing written to {out}):\n"
+                  + "\n".join(str(d).replace(inside, "") for d in loaded.errors))
         for path in written:
             target = out / path.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    click.echo(f"{out}: {len(result.models)} model(s) in {len(result.methods)} metafile(s); cells: "
+    click.echo(f"{out}: {result.model_count} model(s) in {len(result.methods)} metafile(s); cells: "
                f"{result.placed} placed, {result.reported} reported, {result.empty} empty; "
                f"{len(result.skipped_tables)} table(s) skipped")
 

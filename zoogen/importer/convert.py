@@ -9,20 +9,38 @@ and column; ``-`` and empty cells are missing values. A row with neither a metri
 Model names come from the name column, else the checkpoint's file name (date and hash suffix dropped, as
 OpenMMLab names them), else the config's file name, else the collection and the row's metadata. Speeds in
 fps become ``inference time (ms/im)`` with the fewest decimals that give the page's fps back.
+
+Rows are streamed: each one becomes its model's YAML text as it is read (kept once, for ``write``), and a
+collection whose metafile would pass the loader's limits (``MAX_BYTES``, ``MAX_NODES`` of
+``zoogen.meta.yaml_source``) stops the import at that row. A page larger than ``MAX_PAGE_BYTES`` is refused
+before it is read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
-from zoogen.importer.columns import LINK_TEXTS, Column, ColumnMatcher, fold
-from zoogen.importer.markdown import Cell, PageTable, read_page
-from zoogen.meta.registry import Registry, load_registry
+import yaml
 
+from zoogen.errors import ZoogenError
+from zoogen.importer.columns import LINK_TEXTS, Column, ColumnMatcher, fold
+from zoogen.importer.markdown import Cell, Heading, StreamedTable, iter_page
+from zoogen.meta.registry import Registry, load_registry
+from zoogen.meta.yaml_source import MAX_BYTES, MAX_NODES
+
+MAX_PAGE_BYTES = 32 * 1024 * 1024  # real model-zoo pages are under 200 kB
+_METAFILE_OVERHEAD = 16  # nodes of a metafile besides its models (Collections, keys)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# The importer's only patterns (with ``slug``'s and ``columns.fold``'s): one quantifier at a time, nothing nested or
+# overlapping, so each runs in time linear in its text (tests/importer/test_import_limits.py feeds them long cells).
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _CHECKPOINT_SUFFIX = re.compile(r"(_\d{8})?[-_][0-9a-f]{8}$")
 _EXTENSIONS = (".pth", ".pdparams", ".pt", ".ckpt", ".bin", ".pkl", ".tar", ".safetensors", ".py", ".yml",
@@ -44,14 +62,30 @@ class Problem:
         return f"{page}:{self.line}: {where}{value}{self.reason}"
 
 
+class ImportFailure(ZoogenError):
+    """The page cannot be imported at all (too large, not UTF-8, a collection too large for a metafile)."""
+
+
 @dataclass
 class ImportedMethod:
     id: str
     title: str
     collection: str
     columns: list[str]  # zoo.yml table columns, in the page's order
-    models: list[dict[str, Any]] = field(default_factory=list)
     line: int = 0
+    model_yaml: list[str] = field(default_factory=list)  # one ``- Name: ...`` YAML item per model
+    size: int = 0  # bytes of the metafile so far
+    nodes: int = _METAFILE_OVERHEAD  # YAML nodes of the metafile so far
+
+    @property
+    def models(self) -> list[dict[str, Any]]:
+        """The models, read back from their YAML (for tests and callers that want dicts)."""
+        return [yaml.load(item, Loader=_Loader)[0] for item in self.model_yaml]
+
+    def header(self) -> str:
+        """The metafile's text before its models."""
+        return yaml.dump({"Collections": [{"Name": self.collection}]}, Dumper=_Dumper, allow_unicode=True,
+                         sort_keys=False, width=120) + "Models:" + ("\n" if self.model_yaml else " []\n")
 
 
 @dataclass
@@ -72,6 +106,10 @@ class ImportResult:
     @property
     def models(self) -> list[dict[str, Any]]:
         return [model for method in self.methods for model in method.models]
+
+    @property
+    def model_count(self) -> int:
+        return sum(len(method.model_yaml) for method in self.methods)
 
 
 def slug(text: str) -> str:
@@ -109,16 +147,43 @@ def _file_stem(href: str) -> str | None:
     return _CHECKPOINT_SUFFIX.sub("", name) or None
 
 
+def read_text(page: Path) -> str:
+    """The page as text: refused before reading when larger than ``MAX_PAGE_BYTES``; not UTF-8 names the line."""
+    try:
+        size = page.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            raise ImportFailure(f"{page}: too large ({size} bytes; zoogen import reads pages of at most "
+                                f"{MAX_PAGE_BYTES >> 20} MiB)")
+        with page.open("rb") as handle:
+            raw = handle.read(MAX_PAGE_BYTES + 1)
+    except OSError as error:
+        raise ImportFailure(f"{page}: {error.strerror or error}") from error
+    if len(raw) > MAX_PAGE_BYTES:  # grew since stat
+        raise ImportFailure(f"{page}: too large (over {MAX_PAGE_BYTES >> 20} MiB)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ImportFailure(f"{page}:{line}: not UTF-8 text (byte {error.start})") from None
+
+
 def import_page(page: Path, *, collection: str | None = None, dataset: str = "COCO",
                 hardware: str | None = None, registry: Registry | None = None) -> ImportResult:
-    """Read ``page`` (UTF-8 Markdown) and convert its model tables; never raises for odd tables."""
+    """Read ``page`` (UTF-8 Markdown) and convert its model tables, row by row.
+
+    Odd tables and cells are reported in the result; ``ImportFailure`` only when the page cannot be
+    imported at all (too large, not UTF-8, a collection past the size of a metafile).
+    """
     registry = registry or load_registry()
-    text = page.read_text(encoding="utf-8")
-    parsed = read_page(text)
-    result = ImportResult(page, parsed.title)
+    text = read_text(page)
+    result = ImportResult(page, None)
     converter = _Converter(registry, result, dataset=dataset, hardware=hardware)
-    for table in parsed.tables:
-        converter.table(table, collection)
+    for event in iter_page(text):
+        if isinstance(event, Heading):
+            if result.title is None and event.level == 1:
+                result.title = event.text
+        else:
+            converter.table(event, collection)
     return result
 
 
@@ -129,11 +194,13 @@ class _Converter:
         self.dataset = registry.canonical("datasets", dataset) or dataset
         self.hardware = hardware
         self.names: set[str] = set()
+        self.next_suffix: dict[str, int] = {}  # a name used twice: the next suffix to try
+        self.by_collection: dict[str, ImportedMethod] = {}
 
     # -- tables ------------------------------------------------------------------------------------------
 
-    def table(self, table: PageTable, collection: str | None) -> None:
-        header, upper, rows, lines = self._headers(table)
+    def table(self, table: StreamedTable, collection: str | None) -> None:
+        header, upper, rows = self._headers(table)
         columns = [self.matcher.match(h, u) for h, u in zip(header, upper, strict=True)]
         kinds = {c.kind for c in columns}
         heading = table.heading or "Models"
@@ -146,21 +213,35 @@ class _Converter:
                                                       "no column tells its models apart"))
             return
         method = self._method(collection or heading, heading, columns, table.line)
-        for row, line in zip(rows, lines, strict=True):
+        for line, row in rows:
             model = self._row(row, line, columns, method.collection)
             if model:
-                method.models.append(model)
+                self._add(method, model, line, heading)
 
-    def _headers(self, table: PageTable) -> tuple[list[str], list[str], list[list[Cell]], list[int]]:
-        """Header texts, the upper header row of a merged header (else empty), body rows and their lines."""
+    def _add(self, method: ImportedMethod, model: dict[str, Any], line: int, heading: str) -> None:
+        """Keep ``model`` as its metafile YAML; stop at the row that takes a metafile past the loader's limits."""
+        item = yaml.dump([model], Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+        method.size += len(item.encode("utf-8"))
+        method.nodes += _count_nodes(model)
+        if method.size > MAX_BYTES or method.nodes > MAX_NODES:
+            raise ImportFailure(
+                f"{self.result.page}:{line}: table under {heading!r}: collection {method.collection!r} has "
+                f"{len(method.model_yaml) + 1} models at this row, more than one metafile may hold (zoogen "
+                f"reads metafiles of at most {MAX_BYTES >> 20} MiB and {MAX_NODES} YAML nodes); split its "
+                "rows under several headings (one collection each)")
+        method.model_yaml.append(item)
+
+    def _headers(self, table: StreamedTable) -> tuple[list[str], list[str], Iterator[tuple[int, list[Cell]]]]:
+        """Header texts, the upper header row of a merged header (else empty) and the body rows."""
         header = [cell.text for cell in table.header]
-        rows, lines = table.rows, table.row_lines
-        if rows and self._is_header_row(rows[0]):
+        first = next(table.rows, None)
+        if first is not None and self._is_header_row(first[1]):
             upper = []
             for text in header:  # an empty upper cell continues the one on its left (a colspan)
                 upper.append(text or (upper[-1] if upper else ""))
-            return [cell.text for cell in rows[0]], upper, rows[1:], lines[1:]
-        return header, [""] * len(header), rows, lines
+            return [cell.text for cell in first[1]], upper, table.rows
+        rows = table.rows if first is None else chain([first], table.rows)
+        return header, [""] * len(header), rows
 
     def _is_header_row(self, row: list[Cell]) -> bool:
         if any(cell.links or _NUMBER.match(cell.text) for cell in row):
@@ -168,9 +249,8 @@ class _Converter:
         return any(self.matcher.match(cell.text).kind != "unknown" for cell in row if cell.text)
 
     def _method(self, collection: str, heading: str, columns: list[Column], line: int) -> ImportedMethod:
-        for method in self.result.methods:
-            if method.collection == collection:
-                return method
+        if collection in self.by_collection:
+            return self.by_collection[collection]
         ids = {m.id for m in self.result.methods}
         method_id, index = slug(collection), 2
         while method_id in ids:
@@ -181,7 +261,9 @@ class _Converter:
             if key and key in self.registry.columns and key not in keys:
                 keys.append(key)
         method = ImportedMethod(method_id, heading, collection, keys, line=line)
+        method.size = len(method.header().encode("utf-8")) + 1
         self.result.methods.append(method)
+        self.by_collection[collection] = method
         return method
 
     # -- rows --------------------------------------------------------------------------------------------
@@ -190,7 +272,7 @@ class _Converter:
         fields: dict[str, Any] = {}
         metadata: dict[str, Any] = {}
         metrics: dict[str, dict[str, float]] = {}
-        placed: list[Cell] = []
+        placed: set[int] = set()  # ids of the cells placed
         problems: list[Problem] = []
 
         def report(column: Column, value: str, reason: str) -> None:
@@ -201,10 +283,10 @@ class _Converter:
                 self.result.empty += 1
                 continue
             if self._place(cell, column, fields, metadata, metrics, report):
-                placed.append(cell)
+                placed.add(id(cell))
         if not metrics and "Weights" not in fields:
             for cell, column in zip(row, columns, strict=True):
-                if not cell.empty and cell in placed:
+                if not cell.empty and id(cell) in placed:
                     report(column, _value(cell), "row has no metric value and no checkpoint: not imported")
             self.result.problems.extend(problems)
             return None
@@ -298,14 +380,24 @@ class _Converter:
         if not name:
             parts = [slug(str(v)) for k, v in metadata.items() if k != "inference time (ms/im)" and isinstance(v, str)]
             name = "_".join([slug(collection), *parts])
-        base, index = name, 2
+        base, index = name, self.next_suffix.get(name, 2)
         while name in self.names:
             name, index = f"{base}_{index}", index + 1
+        self.next_suffix[base] = index
         if name != base:
             self.result.problems.append(Problem(line, None, "", f"model name {base!r} is used twice: this one "
                                                 f"is {name!r}"))
         self.names.add(name)
         return name
+
+
+def _count_nodes(value: Any) -> int:
+    """YAML nodes of a value as the loader counts them (keys included)."""
+    if isinstance(value, dict):
+        return 1 + sum(1 + _count_nodes(item) for item in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_count_nodes(item) for item in value)
+    return 1
 
 
 def _split(key: str) -> tuple[str, str]:

@@ -15,23 +15,31 @@ HEAD answer (405/501 "HEAD refused", 403 without the body that says why, no leng
 host (urllib3), at most ``per_host`` at a time; urllib3's ``Retry`` retries 429/5xx and connection errors
 with exponential back-off, honouring ``Retry-After`` up to ``max_retry_after`` seconds. Redirects are
 followed here, hop by hop, so that a loop is named as such.
+
+A dead host costs seconds, not retries for each of its URLs: a host whose last ``dead_host_after`` URLs (in
+the order their checks ended) got no connection or no answer at all (refused, name not found, timed out,
+each after the retries) is given up. Its remaining URLs are ``unreachable`` at once with the reason (``host
+refused connections for 3 URLs in a row; not tried``), and the retries still running for it stop at their
+next failure. Any HTTP answer from the host (even a 404 or a 503) starts the count again, so a live host or
+a flaky one that answers again is never given up.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlparse
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
-from urllib3.util import Retry, Timeout
+from urllib3.util import Retry, Timeout, parse_url
 
 from zoogen import __version__
 from zoogen.links.collect import LinkTarget
@@ -56,6 +64,7 @@ class CheckSettings:
     max_retry_after: float = 30.0
     max_redirects: int = 10
     min_checkpoint_bytes: int = 10_000
+    dead_host_after: int = 3  # URLs in a row without a connection or an answer; 0: never give a host up
 
 
 @dataclass
@@ -70,20 +79,84 @@ class LinkResult:
     checkpoint: bool = False
     where: list[str] = field(default_factory=list)
     mirror_of: str | None = None
+    tried: bool = True  # False: its host was given up before it was asked (not cached)
+
+
+def host_key(scheme: str | None, host: str | None, port: int | None) -> str:
+    """``scheme://host:port`` with the port spelled out: the unit a dead host is counted in."""
+    scheme = (scheme or "http").lower()
+    return f"{scheme}://{(host or '').strip('[]').lower()}:{port or (443 if scheme == 'https' else 80)}"
+
+
+def host_of(url: str) -> str:
+    parts = parse_url(url)
+    return host_key(parts.scheme, parts.host, parts.port)
+
+
+def _pool_host(pool: Any) -> str:
+    return host_key(pool.scheme, pool.host, pool.port)
+
+
+def _failure(error: Exception) -> str:
+    """How a host failed to answer, as the reason of the URLs not tried says it."""
+    if isinstance(error, NameResolutionError):
+        return "name was not found"
+    if isinstance(error, NewConnectionError):
+        return "refused connections" if "refused" in str(error).lower() else "could not be connected to"
+    if isinstance(error, ReadTimeoutError):
+        return "did not answer in time"
+    return "timed out connecting"
+
+
+class DeadHosts:
+    """Per host, the URLs in a row that got no connection or answer; thread-safe."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._streak: dict[str, tuple[int, str]] = {}
+
+    def given_up(self, host: str) -> str | None:
+        """The reason ``host`` is given up, or None."""
+        with self._lock:
+            count, failure = self._streak.get(host, (0, ""))
+        if self.limit and count >= self.limit:
+            return f"host {failure} for {self.limit} URLs in a row; not tried"
+        return None
+
+    def failed(self, host: str, failure: str) -> None:
+        with self._lock:
+            count, _ = self._streak.get(host, (0, ""))
+            self._streak[host] = (count + 1, failure)
+
+    def answered(self, host: str) -> None:
+        with self._lock:
+            if self._streak.get(host, (0, ""))[0] < (self.limit or 1 << 30):  # a host given up stays so
+                self._streak.pop(host, None)
 
 
 class _CappedRetry(Retry):
-    """``Retry`` that never sleeps longer than ``max_retry_after`` for a server's ``Retry-After``."""
+    """``Retry`` that never sleeps longer than ``max_retry_after`` for a server's ``Retry-After``, and that
+    stops retrying a connection to a host given up meanwhile."""
 
     max_retry_after: float = 30.0
+    dead_hosts: DeadHosts | None = None
 
     def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
 
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        error, pool = kwargs.get("error"), kwargs.get("_pool")
+        if (isinstance(error, Urllib3Timeout) and pool is not None and self.dead_hosts is not None
+                and self.dead_hosts.given_up(_pool_host(pool))):
+            raise MaxRetryError(pool, url or "", error)  # type: ignore[arg-type]
+        return super().increment(method, url, *args, **kwargs)
+
     def new(self, **kwargs: object) -> _CappedRetry:
         retry = super().new(**kwargs)
         retry.max_retry_after = self.max_retry_after
+        retry.dead_hosts = self.dead_hosts
         return retry  # type: ignore[return-value]
 
 
@@ -91,6 +164,17 @@ class _Dead(Exception):
     def __init__(self, reason: str, code: int | None = None, url: str | None = None) -> None:
         super().__init__(reason)
         self.code, self.url = code, url
+
+
+class _NoAnswer(Exception):
+    """A URL whose host gave no connection or no answer (after the retries): its result, the host, how."""
+
+    def __init__(self, error: MaxRetryError, result: LinkResult) -> None:
+        super().__init__(str(error))
+        pool = error.pool
+        self.result = result
+        self.host = _pool_host(pool)
+        self.failure = _failure(error.reason or error)
 
 
 @dataclass
@@ -117,6 +201,10 @@ class LinkChecker:
             raise_on_status=False, respect_retry_after_header=True,
         )
         retry.max_retry_after = self.settings.max_retry_after
+        self.dead_hosts = DeadHosts(self.settings.dead_host_after)
+        retry.dead_hosts = self.dead_hosts
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
         self.pool = urllib3.PoolManager(
             num_pools=256, maxsize=self.settings.per_host, block=True, retries=retry,
             timeout=Timeout(connect=self.settings.connect_timeout, read=self.settings.read_timeout),
@@ -127,6 +215,34 @@ class LinkChecker:
         self.pool.clear()
 
     def check(self, target: LinkTarget) -> LinkResult:
+        """The verdict on one URL; at once ``unreachable`` when its host has been given up.
+
+        A URL waits for one of its host's ``per_host`` slots here, not inside urllib3, so that once the host
+        is given up the URLs waiting for it are answered without a try.
+        """
+        host = host_of(target.url)
+        with self._slot(host):
+            given_up = self.dead_hosts.given_up(host)
+            if given_up:
+                return LinkResult(target.url, "unreachable", None, None, now(), given_up, None,
+                                  target.checkpoint, list(target.where), target.mirror_of, tried=False)
+            try:
+                result = self._check(target)
+            except _NoAnswer as no_answer:
+                self.dead_hosts.failed(no_answer.host, no_answer.failure)
+                if no_answer.host != host:  # a redirect led there: the URL's own host answered
+                    self.dead_hosts.answered(host)
+                return no_answer.result
+        self.dead_hosts.answered(host)
+        return result
+
+    def _slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            if host not in self._slots:
+                self._slots[host] = threading.BoundedSemaphore(self.settings.per_host)
+            return self._slots[host]
+
+    def _check(self, target: LinkTarget) -> LinkResult:
         checked_at = now()
 
         def result(status: Status, code: int | None, final: str | None, reason: str | None = None,
@@ -140,7 +256,7 @@ class LinkChecker:
             return result("dead", dead.code, dead.url, str(dead))
         except MaxRetryError as error:
             if isinstance(error.reason, Urllib3Timeout):  # no answer at all: GET would wait as long again
-                return result("unreachable", None, None, _reason(error))
+                raise _NoAnswer(error, result("unreachable", None, None, _reason(error))) from None
             head = None  # a host that drops HEAD may still answer GET
         except Urllib3Error:
             head = None
@@ -155,6 +271,10 @@ class LinkChecker:
             get = self._follow("GET", target.url, {"Range": "bytes=0-0"})
         except _Dead as dead:
             return result("dead", dead.code, dead.url, str(dead))
+        except MaxRetryError as error:
+            if isinstance(error.reason, Urllib3Timeout):
+                raise _NoAnswer(error, result("unreachable", None, None, _reason(error))) from None
+            return result("unreachable", None, None, _reason(error))
         except Urllib3Error as error:
             return result("unreachable", None, None, _reason(error))
         return result(*self._classify(get, target.checkpoint))

@@ -24,6 +24,7 @@ def check_links(targets: list[LinkTarget], settings: CheckSettings, cache: LinkC
         checker.close()
     if cache is not None:
         for result in checked.values():
-            cache.put(result)
+            if result.tried:  # a URL of a host given up was not asked: ask again next time
+                cache.put(result)
         cache.save()
     return [cached.get(id(t)) or checked[id(t)] for t in targets]
