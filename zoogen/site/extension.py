@@ -18,10 +18,12 @@ from sphinx.util.i18n import docname_to_domain
 
 from zoogen import __version__
 from zoogen.errors import ZoogenError
+from zoogen.project import repository_root
 from zoogen.site.builtin import localise
 from zoogen.site.catalogs import CHECKED_LOCALES, compile_checked
 from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, normalise_language, switch_url
 from zoogen.site.navigation import windowed_navigation
+from zoogen.site.prose import ProseTrust, note_trust, setup_prose
 from zoogen.site.segmenter import quiet_jieba
 from zoogen.site.source import RenderedZoo, rendered_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
@@ -66,6 +68,8 @@ def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
     app.zoogen_page_links = {  # type: ignore[attr-defined]
         f"{pages_dir}/{docname}" if pages_dir else docname: links
         for docname, links in rendered.pages.links.items()}
+    note_trust(app, ProseTrust(frozenset(app.zoogen_page_links), rendered.zoo.info.trusted_prose,  # type: ignore[attr-defined]
+                               repository_root(rendered.zoo.root)))
     return written
 
 
@@ -105,6 +109,7 @@ def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    setup_prose(app)  # zoogen's pages: MyST without raw HTML, raw output or file insertion (see prose.py)
     app.add_config_value("zoogen_zoo", "zoo_meta", "env", str)
     app.add_config_value("zoogen_results", "results", "env", str)
     app.add_config_value("zoogen_strict", False, "env", bool)
