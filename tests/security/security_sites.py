@@ -135,3 +135,13 @@ def page_text(path: Path) -> str:
     reader = _Text()
     reader.feed(path.read_text(encoding="utf-8"))
     return " ".join("".join(reader.parts).split())
+
+
+def readthedocs_build(repo: Repository, out: Path, language: str = "zh_CN") -> subprocess.CompletedProcess[str]:
+    """The stand-alone configuration run by plain ``sphinx-build`` without ``-W`` (as Read the Docs may)."""
+    source = out.parent / f"{out.name}-src"
+    source.mkdir(parents=True, exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "sphinx", "-q", "-E", "-b", "html", "-c",
+                           str(ROOT / "zoogen" / "site" / "standalone"), "-D", f"language={language}",
+                           "-D", f"zoogen_zoo={repo.zoo}", str(source), str(out)],
+                          capture_output=True, text=True, cwd=ROOT)

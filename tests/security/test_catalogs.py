@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from html_reader import read_page
-from security_sites import Repository, everything_written, host_build, page_text, repository, zoogen_build
+from security_sites import (
+    Repository,
+    everything_written,
+    host_build,
+    page_text,
+    readthedocs_build,
+    repository,
+    zoogen_build,
+)
 
 from zoogen.site.markup_signature import describe, foreign_markup
 
@@ -86,6 +94,21 @@ def test_hostile_translations_are_plain_text_inside_a_host_site(tmp_path: Path):
     published = everything_written(out)  # pages, their tables of contents, searchindex.js
     assert repo.secret_text not in published and (out / "searchindex.js").is_file()
     assert repo.secret_text not in everything_written(repo.root / "docs")
+
+
+def test_site_name_and_footer_keep_their_english_against_hostile_catalogs(tmp_path: Path):
+    repo = repository(tmp_path)
+    lines = {**repo.translate("index", {"Benchmark and Model Zoo": "<script>alert(6)</script>模型库"}),
+             **repo.translate("zoogen", {"OpenMMLab and the zoogen authors": "<b onclick=alert(7)>作者</b>"})}
+    out = tmp_path / "html"
+    result = readthedocs_build(repo, out, "zh_CN")
+    assert result.returncode == 0, result.stderr
+    assert f"index.po:{lines['Benchmark and Model Zoo']}: WARNING" in result.stderr
+    assert f"zoogen.po:{lines['OpenMMLab and the zoogen authors']}: WARNING" in result.stderr
+    html = (out / "models.html").read_text(encoding="utf-8")
+    assert "<script>alert(6)" not in html and "<b onclick" not in html  # the index heading: escaped text
+    assert "<title>所有模型 &mdash; Benchmark and Model Zoo</title>" in html
+    assert "OpenMMLab and the zoogen authors" in html
 
 
 def test_translations_that_reuse_the_originals_markup_still_render(tmp_path: Path):
