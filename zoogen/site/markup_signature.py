@@ -42,17 +42,30 @@ def _parser() -> MarkdownIt:
     return create_md_parser(MdParserConfig(enable_extensions=set(_EXTENSIONS)), RendererHTML)
 
 
+# Text without any of these characters, on one line, not starting like a block, parses as text alone.
+_MAYBE_MARKUP = re.compile(r"[\\`*_\[\]<>{}!$~&|:#@\n]|^\s*([-+>=]|\d+[.)])")
+
+
 def signature(text: str, links: Mapping[str, str] | None = None) -> Counter[Mark]:
     """The markup of ``text`` (reference-style links to ``links`` labels count as links to their URLs)."""
-    references = {normalizeReference(label): {"href": url, "title": ""} for label, url in (links or {}).items()}
-    env = {"references": references}
+    if not _MAYBE_MARKUP.search(text):
+        return Counter()
+    env = {"references": dict(_references(tuple((links or {}).items())))}
     return Counter(_marks(_parser().parse(text, env)))
 
 
 def foreign_markup(original: str, translation: str, links: Mapping[str, str] | None = None) -> list[Mark]:
     """The markup of ``translation`` that ``original`` does not have (empty: it only reuses the original's)."""
-    extra = signature(translation, links) - signature(original, links)
+    added = signature(translation, links)
+    if not added:
+        return []
+    extra = added - signature(original, links)
     return sorted(extra.elements())
+
+
+@cache
+def _references(links: tuple[tuple[str, str], ...]) -> dict[str, dict[str, str]]:
+    return {normalizeReference(label): {"href": url, "title": ""} for label, url in links}
 
 
 def describe(mark: Mark) -> str:
