@@ -89,6 +89,23 @@ def test_prose_attacks_inside_a_host_site_keep_to_the_zoos_pages(tmp_path: Path)
     assert '<b class="host-html">raw HTML</b>' in host_page  # the host's own page keeps the host's settings
 
 
+def test_substitutions_a_host_enables_stay_text_on_the_zoos_pages(tmp_path: Path):
+    repo = repository(tmp_path)
+    repo.add_to_zoo_yml(intro("Seven sevens: {{ 7 * 7 }}, and {{ name }}."))
+    docs = repo.root / "docs"
+    host_build(repo, tmp_path / "first", "en")  # writes the host's docs
+    with (docs / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('myst_enable_extensions = ["substitution"]\nmyst_substitutions = {"name": "ours"}\n')
+    with (docs / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\nThe host substitutes {{ name }}.\n")
+    out = tmp_path / "html"
+    result = host_build(repo, out, "en")
+    assert result.returncode == 0, result.stderr
+    text = page_text(out / "model_zoo" / "index.html")
+    assert "Seven sevens: {{ 7 * 7 }}, and {{ name }}." in text
+    assert "The host substitutes ours." in page_text(out / "index.html")  # the host's own pages keep the extension
+
+
 def test_inside_eval_rst_the_settings_still_hold(tmp_path: Path):
     repo = repository(tmp_path)
     repo.add_to_zoo_yml("trusted_prose: [eval-rst]\n" + intro(attacks(repo)["eval-rst"][0]))

@@ -8,6 +8,7 @@ the host's settings) with
 - docutils' ``raw_enabled`` off: no ``{raw}`` directive or role;
 - docutils' ``file_insertion_enabled`` off: no ``{include}``, ``{literalinclude}``, ``:file:`` option;
 - ``{eval-rst}`` refused (reStructuredText would bring its own ``raw`` and ``include``);
+- MyST's ``substitution`` syntax off, whatever the site enables (its Jinja2 templates run unsandboxed);
 - images and ``{download}`` targets (files Sphinx copies into the site) inside the repository.
 
 The same settings hold while Sphinx parses the pages' translations. A zoo that wants one of these names it in
@@ -83,6 +84,8 @@ class ZooPageParser(MystParser):
         settings.raw_enabled = host[0] and "raw" in trust.allowed
         settings.file_insertion_enabled = host[1] and not trust.allowed.isdisjoint(FILE_DIRECTIVES)
         config = _page_config(settings.env.myst_config, inputstring, document)
+        # MyST's substitutions are Jinja2 templates, rendered outside a sandbox: never on zoogen's pages
+        config = dataclasses.replace(config, enable_extensions=set(config.enable_extensions) - {"substitution"})
         if "html" not in trust.allowed:
             config = dataclasses.replace(config, disable_syntax=[*config.disable_syntax, *_HTML_SYNTAX])
         parser = create_md_parser(config, ZooPageRenderer)
