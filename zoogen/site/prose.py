@@ -123,14 +123,12 @@ class ZooPageRenderer(SphinxRenderer):
             line=token_line(token, 0)))
         self.current_node.append(nodes.literal_block(token.content, token.content))
 
-    def run_directive(self, name: str, first_line: str, content: str, position: int,
-                      additional_options: dict[str, str] | None = None, *,
-                      block_text: str | None = None) -> list[nodes.Element]:
+    def run_directive(self, name: str, first_line: str, content: str, position: int, *args: Any,
+                      **kwargs: Any) -> list[nodes.Element]:
         problem = self._file_problem(name.lower(), first_line.strip())
         if problem:
             return [self.reporter.error(problem, line=position)]
-        return super().run_directive(name, first_line, content, position, additional_options,
-                                     block_text=block_text)
+        return super().run_directive(name, first_line, content, position, *args, **kwargs)
 
     def _file_problem(self, name: str, argument: str) -> str | None:
         if name not in FILE_DIRECTIVES:
