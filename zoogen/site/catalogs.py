@@ -54,8 +54,8 @@ def checked_catalog(path: Path, links: Mapping[str, str]) -> polib.POFile:
         logger.warning("zoogen: catalog %s cannot be read: %s", path, error, type="zoogen", subtype="catalog",
                        location=str(path))
         return polib.POFile()
-    checked = polib.POFile()
-    checked.metadata = dict(catalog.metadata)
+    checked = polib.POFile()  # written as UTF-8, whatever the file declared (polib read it in its charset)
+    checked.metadata = {**catalog.metadata, "Content-Type": "text/plain; charset=UTF-8"}
     for entry in catalog.translated_entries():
         entry = polib.POEntry(msgid=entry.msgid, msgctxt=entry.msgctxt, msgstr=entry.msgstr,
                               msgid_plural=entry.msgid_plural, msgstr_plural=dict(entry.msgstr_plural),
