@@ -41,8 +41,10 @@ def compile_checked(locale_dir: Path, language: str, target_root: Path, page_lin
         merged = by_domain.setdefault(page if page == WORDS_DOMAIN else domain(page), checked)
         if merged is not checked:  # several pages in one domain (gettext_compact)
             merged.extend(checked)
-    for name, catalog in by_domain.items():
-        _write_mo(catalog, target_root / language / "LC_MESSAGES" / f"{name}.mo")
+    target = target_root / language / "LC_MESSAGES"
+    written = {path for name, catalog in by_domain.items() for path in _write(catalog, target / name)}
+    for stale in (p for p in target.rglob("*") if p.is_file() and p not in written) if target.is_dir() else []:
+        stale.unlink()  # the catalog of a page that is gone
     return target_root
 
 
@@ -80,8 +82,16 @@ def _checked(path: Path, entry: polib.POEntry, translation: str, links: Mapping[
     return escape(translation)
 
 
-def _write_mo(catalog: polib.POFile, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    catalog.save_as_mofile(str(temporary))
-    os.replace(temporary, path)
+def _write(catalog: polib.POFile, stem: Path) -> tuple[Path, Path]:
+    """``stem.po`` and ``stem.mo``, each rewritten only when its content changed: Sphinx notes the catalogs as
+    dependencies of their pages, so an unchanged catalog leaves an incremental build incremental (the ``.po``
+    is what Sphinx looks for; written first, it never looks newer than its ``.mo``)."""
+    po, mo = stem.with_suffix(".po"), stem.with_suffix(".mo")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for path, data in ((po, str(catalog).encode("utf-8")), (mo, catalog.to_binary())):
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    return po, mo
