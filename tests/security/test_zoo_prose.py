@@ -40,8 +40,9 @@ def test_raw_html_in_prose_is_text_in_both_languages(tmp_path: Path):
     repo = repository(tmp_path)
     yml = (repo.zoo / "zoo.yml").read_text(encoding="utf-8")
     description = "description: The Region Proposal Network"
-    (repo.zoo / "zoo.yml").write_text(yml.replace(description, "description: <b onclick=alert(4)>RPN</b> The "
-                                                                "Region Proposal Network"), encoding="utf-8")
+    yml = yml.replace(description, "description: <b onclick=alert(4)>RPN</b> The Region Proposal Network")
+    yml = yml.replace("{site: Main site (AWS),", '{site: "<i onclick=alert(8)>Main</i> site (AWS)",')  # a table cell
+    (repo.zoo / "zoo.yml").write_text(yml, encoding="utf-8")
     repo.add_to_zoo_yml(intro("Hello <script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
                               '<div onclick="alert(3)">a block</div>'))
     out = tmp_path / "site"
@@ -50,8 +51,9 @@ def test_raw_html_in_prose_is_text_in_both_languages(tmp_path: Path):
     for language in ("en", "zh_CN"):
         index = out / language / "index.html"
         html = index.read_text(encoding="utf-8")
-        assert not re.search(r"<(script|img|div|b)\b[^>]*(alert|onerror|onclick)", html), language
+        assert not re.search(r"<(script|img|div|b|i)\b[^>]*(alert|onerror|onclick)", html), language
         text = page_text(index)
+        assert "<i onclick=alert(8)>Main</i> site (AWS)" in text
         assert "Hello <script>alert(1)</script> <img src=x onerror=alert(2)>" in text
         assert '<div onclick="alert(3)">a block</div>' in text
         method = (out / language / "methods" / "rpn.html").read_text(encoding="utf-8")
