@@ -164,6 +164,7 @@ class ZooInfo:
     mirrors: list[Mirror] = field(default_factory=list)
     links_report: Path | None = None  # link-health JSON report kept in the repository
     registry_overrides: dict[str, Any] = field(default_factory=dict)  # zoo.yml `registry:` (see registry.py)
+    trusted_prose: frozenset[str] = frozenset()  # markup the zoo's prose may use beyond plain MyST (opt-in)
 
 
 @dataclass

@@ -12,6 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeFl
 from zoogen.meta.normalise import is_http_url
 
 Unit = Literal["percent", "fraction", "pixels", "dB", "number"]
+# What zoo prose (intro, section bodies, method descriptions) may use beyond plain MyST, each only by name.
+ProseMarkup = Literal["html", "raw", "eval-rst", "include", "literalinclude"]
 
 
 def _http_url(value: str) -> str:
@@ -116,6 +118,7 @@ class ZooSpec(Block):
     sections: list[SectionSpec] = Field(default_factory=list)
     methods: list[MethodSpec] = Field(default_factory=list)
     footer: str | None = None
+    trusted_prose: list[ProseMarkup] = Field(default_factory=list)  # see docs/security.md, "Zoo prose"
     mirrors: list[MirrorSpec] = Field(default_factory=list)
     links_report: str | None = None
     registry: RegistrySpec = Field(default_factory=RegistrySpec)

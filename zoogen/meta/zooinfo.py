@@ -96,6 +96,7 @@ def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diag
         mirrors=[Mirror(m.primary, m.mirror) for m in spec.mirrors],
         links_report=_links_report(root, spec.links_report),
         registry_overrides=spec.registry.model_dump(exclude_unset=True),
+        trusted_prose=frozenset(spec.trusted_prose),
     )
     if spec.table.columns is not None:
         info.columns = _columns(spec.table.columns, doc, registry, diags)

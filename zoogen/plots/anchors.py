@@ -10,6 +10,9 @@ def row_anchor(model: str, dataset: str) -> str:
     return f"model-{safe_file_name(model)}--{slugify(dataset) or 'none'}"
 
 
-def anchor_html(model: str, dataset: str) -> str:
-    """An empty inline target for the start of a row's first cell."""
-    return f'<span id="{row_anchor(model, dataset)}"></span>'
+ANCHOR_ROLE = "zoo-anchor"
+
+
+def anchor_markup(model: str, dataset: str) -> str:
+    """An empty inline target for the start of a row's first cell (a role: zoogen's pages have no raw HTML)."""
+    return f"{{{ANCHOR_ROLE}}}`{row_anchor(model, dataset)}`"

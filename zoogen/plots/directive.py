@@ -21,7 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR, csv_name, task_datasets
-from zoogen.plots.anchors import row_anchor
+from zoogen.plots.anchors import ANCHOR_ROLE, row_anchor
 from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
 from zoogen.plots.source import ZooData, zoo_data
 from zoogen.plots.svg import LinkFor, figure_key, render_figure
@@ -234,6 +234,12 @@ def write_exports_into_output(app: Sphinx, exception: BaseException | None) -> N
     write_exports(zoo, Path(app.outdir) / EXPORTS_DIR, records)
 
 
+def anchor_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: dict[str, Any] | None = None,
+                content: list[str] | None = None) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """``{zoo-anchor}`id```: an empty ``<span id>`` that plot points link to (see `anchors.anchor_markup`)."""
+    return [nodes.inline("", "", ids=[text])], []
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     # Where the exports are, relative to the output folder (or a URL). zoogen build: "../exports/", published
     # once beside the languages. None: written into the output folder by this extension.
@@ -243,6 +249,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(plot_html, html=(_visit_plot_html, None), latex=(_skip, None), text=(_skip, None),
                  man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("zoo-plots", ZooPlots)
+    app.add_role(ANCHOR_ROLE, anchor_role)
     app.connect("doctree-resolved", draw_overview)
     app.connect("env-get-updated", rewrite_overview)
     app.connect("env-purge-doc", _purge_overview)

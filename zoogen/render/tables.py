@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from zoogen.meta.schema import Model
-from zoogen.plots.anchors import anchor_html
+from zoogen.plots.anchors import anchor_markup
 from zoogen.render import markup
 from zoogen.render.columns import metadata_value
 from zoogen.render.marks import Marker
@@ -121,7 +121,7 @@ class TableBuilder:
         keep = [i for i in range(len(headers)) if any(row[i] for row in cells)]
         rows = [[row[i] or MISSING for i in keep] for row in cells]
         for row, model in zip(rows, models, strict=True):  # the row's id: plot points link to it
-            row[:1] = [anchor_html(model.name, dataset) + row[0]] if row else []
+            row[:1] = [anchor_markup(model.name, dataset) + row[0]] if row else []
         return Table([headers[i] for i in keep], rows)
 
     def _metric_columns(self, models: list[Model], dataset: str, tasks: list[str]) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from zoogen.meta.registry import load_registry
 from zoogen.render import PageSet
 from zoogen.render.markup import split_row
 from zoogen.site.languages import normalise_language
+from zoogen.site.markup_signature import foreign_markup
 from zoogen.site.transforms import WORDS_DOMAIN
 
 _MARKUP = re.compile(r"[\\`*\[\]<>{}]")
@@ -102,8 +103,7 @@ BUILTIN_LOCALES = "zoogen-builtin-locales"
 
 
 def catalog_text(locale_dir: Path | None, language: str, domain: str, text: str) -> str:
-    """``text`` as the zoo's own catalog ``<domain>.po`` translates it (read directly: the ``.mo`` files are
-    compiled only later, by Sphinx), else unchanged."""
+    """``text`` as the zoo's own catalog ``<domain>.po`` translates it (read directly), else unchanged."""
     if not locale_dir:
         return text
     path = locale_dir / language / "LC_MESSAGES" / f"{domain}.po"
@@ -111,7 +111,8 @@ def catalog_text(locale_dir: Path | None, language: str, domain: str, text: str)
         return text
     for entry in polib.pofile(str(path)):
         if entry.msgid == text and entry.msgstr and not entry.fuzzy and not entry.obsolete:
-            return entry.msgstr
+            # a translation that adds markup is refused here too (`catalogs` warns about it)
+            return text if foreign_markup(entry.msgid, entry.msgstr) else entry.msgstr
     return text
 
 

@@ -6,7 +6,6 @@ extension to the ``conf.py`` of its existing docs (``zoogen_pages_dir``).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,20 +14,23 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.search import languages as search_languages
+from sphinx.util.i18n import docname_to_domain
 
 from zoogen import __version__
 from zoogen.errors import ZoogenError
+from zoogen.project import repository_root
 from zoogen.site.builtin import localise
-from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, switch_url
+from zoogen.site.catalogs import CHECKED_LOCALES, compile_checked
+from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, normalise_language, switch_url
 from zoogen.site.navigation import windowed_navigation
+from zoogen.site.prose import ProseTrust, note_trust, setup_prose
 from zoogen.site.segmenter import quiet_jieba
 from zoogen.site.source import RenderedZoo, rendered_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
-from zoogen.site.transforms import WORDS_DOMAIN, DataTableCells, TranslatedReferenceLinks
+from zoogen.site.transforms import DataTableCells, TranslatedReferenceLinks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-EMBEDDED_LOCALES = "zoogen-locales"
 
 
 def _generate(app: Sphinx, config: Config) -> None:
@@ -51,10 +53,9 @@ def _generate(app: Sphinx, config: Config) -> None:
     locale_dir = rendered.locale_dir
     if not pages_dir:  # the zoo is the whole site
         config.project = rendered.title
-        if locale_dir:
-            config.locale_dirs = [str(locale_dir)]
-    elif locale_dir and locale_dir.is_dir():
-        config.locale_dirs = [*config.locale_dirs, str(_embedded_locales(app, locale_dir, pages_dir))]
+        config.locale_dirs = []
+    if locale_dir and locale_dir.is_dir():  # the zoo's catalogs, checked: Sphinx never reads its .po files
+        config.locale_dirs = [*config.locale_dirs, str(_checked_locales(app, config, rendered, pages_dir))]
     localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
 
 
@@ -67,6 +68,8 @@ def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
     app.zoogen_page_links = {  # type: ignore[attr-defined]
         f"{pages_dir}/{docname}" if pages_dir else docname: links
         for docname, links in rendered.pages.links.items()}
+    note_trust(app, ProseTrust(frozenset(app.zoogen_page_links), rendered.zoo.info.trusted_prose,  # type: ignore[attr-defined]
+                               repository_root(rendered.zoo.root)))
     return written
 
 
@@ -81,22 +84,18 @@ def page_patterns(docnames: Iterable[str]) -> list[str]:
     return [*top, *(f"{folder}/*.md" for folder in folders)]
 
 
-def _embedded_locales(app: Sphinx, locale_dir: Path, pages_dir: str) -> Path:
-    """A catalog folder whose domains carry the pages' subfolder (``model_zoo/methods/x``).
+def _checked_locales(app: Sphinx, config: Config, rendered: RenderedZoo, pages_dir: str) -> Path:
+    """The zoo's catalogs for this build's language, compiled and checked into the build state (`catalogs`).
 
-    The zoo's catalogs are named after the zoo's own pages (``methods/x.po``); inside another site the same
-    pages are ``<pages_dir>/methods/x``. Each language's catalogs are copied under that prefix (the shared
-    words catalog stays at the top, where the data-cell transform looks for it).
+    The catalogs are named after the zoo's own pages (``methods/x.po``); inside another site the same pages
+    are ``<pages_dir>/methods/x``, and their domains follow the site's ``gettext_compact``.
     """
-    root = Path(app.doctreedir).parent / EMBEDDED_LOCALES
-    for language_dir in sorted(p for p in locale_dir.iterdir() if (p / "LC_MESSAGES").is_dir()):
-        catalogs = language_dir / "LC_MESSAGES"
-        target = root / language_dir.name / "LC_MESSAGES"
-        shutil.copytree(catalogs, target / pages_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
-        words = catalogs / f"{WORDS_DOMAIN}.po"
-        if words.is_file():
-            shutil.copy2(words, target / words.name)
-    return root
+    def domain(page: str) -> str:
+        return docname_to_domain(f"{pages_dir}/{page}" if pages_dir else page, config.gettext_compact)
+
+    assert rendered.locale_dir is not None
+    return compile_checked(rendered.locale_dir, normalise_language(config.language),
+                           Path(app.doctreedir) / CHECKED_LOCALES, rendered.pages.links, domain)
 
 
 def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
@@ -110,6 +109,7 @@ def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    setup_prose(app)  # zoogen's pages: MyST without raw HTML, raw output or file insertion (see prose.py)
     app.add_config_value("zoogen_zoo", "zoo_meta", "env", str)
     app.add_config_value("zoogen_results", "results", "env", str)
     app.add_config_value("zoogen_strict", False, "env", bool)
