@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -417,13 +418,19 @@ def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | N
                    max_age=None if max_age is None else timedelta(days=max_age))
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))
-    else:
+    else:  # one line per model, then the summary, all on stdout (in order wherever it is sent)
         for entry in entries:
-            click.echo(f"{entry.model}: " + ("; ".join(entry.reasons) if entry.reasons else "up to date"))
+            click.echo(_one_line(f"{entry.model}: " + ("; ".join(entry.reasons) or "up to date")))
         stale = sum(1 for e in entries if e.reasons)
-        click.echo(f"{stale} of {len(entries)} model(s) need verifying on {tag}", err=True)
+        click.echo(f"{stale} of {len(entries)} model(s) need verifying on {_one_line(tag)}")
     if estimate:
+        sys.stdout.flush()
         click.echo(plan_estimate(entries, records, tag).describe(tag), err=as_json)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters (from metafile text) as spaces."""
+    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _torch_version() -> str | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from zoogen.currency import published_numbers
 from zoogen.meta.configs import mmdet3_spelling
 from zoogen.meta.configs import resolve_config as find_config
 from zoogen.meta.registry import Registry, load_registry
@@ -37,7 +38,6 @@ from zoogen.records import (
     utc_now_iso,
     write_record,
 )
-from zoogen.verify.checkpoint import load_checkpoint
 from zoogen.verify.config_check import ConfigRefused, check_config, config_fingerprint
 from zoogen.verify.fetch import MinimumRate, UncheckedChecksumWarning, fetch
 from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed
@@ -301,18 +301,6 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def published_numbers(model: Model) -> dict[str, float | str]:
-    """The metafile's numbers a record is judged against: ``"task / dataset / metric"`` -> value."""
-    out: dict[str, float | str] = {}
-    for result in model.results:
-        for metric, value in result.metrics.items():
-            if isinstance(value, bool):
-                value = str(value)
-            out[f"{result.task} / {result.dataset} / {metric}"] = value if isinstance(value, int | float | str) \
-                else str(value)
-    return out
-
-
 def evaluator_gap(model: Model, registry: Registry | None = None) -> str | None:
     """``"<task> on <dataset>"`` when nothing published for ``model`` has an evaluator in zoogen, else None.
 
@@ -352,7 +340,7 @@ def verify_model(
         model=model.name,
         environment=replace(environment, date=utc_now_iso()),
         checkpoint=CheckpointInfo(url=model.weights),
-        inputs=Inputs(published=published_numbers(model)),
+        inputs=Inputs(published=published_numbers(model), config=model.config),
     )
     step = "resolve"
     started = time.perf_counter()
@@ -377,7 +365,7 @@ def verify_model(
             check_config(config_file, options.configs_root, trust=options.trust_configs)
         except ConfigRefused as exc:
             raise StepError("resolve", str(exc)) from None
-        record.inputs.config_sha256 = config_fingerprint(config_file, options.configs_root)
+        record.inputs.config_sha256 = config_fingerprint(config_file)
         if isinstance(data, StepError):
             raise data
         if not model.weights:
@@ -400,6 +388,8 @@ def verify_model(
             reporter.note(model, "the checkpoint's file name has no hash: its bytes could not be checked")
 
         enter("load")
+        from zoogen.verify.checkpoint import load_checkpoint  # torch: only where a model is loaded
+
         try:
             checkpoint = load_checkpoint(fetched.path, trust=options.trust_checkpoints)
         except Exception as exc:
