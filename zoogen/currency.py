@@ -21,11 +21,11 @@ from zoogen.meta.config_chain import config_fingerprint, rooted_fingerprint
 from zoogen.meta.configs import resolve_config
 from zoogen.meta.registry import MetricInfo, Registry, load_registry
 from zoogen.meta.schema import Model
-from zoogen.records import VerificationRecord, parse_date
+from zoogen.records import MetricCheck, Verdict, VerificationRecord, parse_date
 
 __all__ = [
-    "Change", "Currency", "Difference", "currency", "hash_prefix", "newest", "published_number",
-    "published_numbers", "tolerance_for",
+    "Change", "Currency", "Difference", "currencies", "currency", "direction", "hash_prefix", "newest",
+    "published_number", "published_numbers", "tolerance_for",
 ]
 
 _EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise
@@ -208,3 +208,15 @@ def currencies(models: Sequence[Model], records: Mapping[str, VerificationRecord
     registry = registry or load_registry()
     return {model.name: currency(model, records[model.name], configs_root=configs_root, registry=registry)
             for model in models if model.name in records}
+
+
+def direction(check: MetricCheck, registry: Registry | None = None) -> Verdict:
+    """A metric's verdict with its direction: beyond the tolerance, ``better`` when the measurement is better
+    than published (in the metric's own direction), else ``drift``. Records of zoogen 0.2 wrote ``drift``
+    either way; their direction is read from the two numbers."""
+    verdict = Verdict(check.verdict)
+    if verdict not in (Verdict.DRIFT, Verdict.BETTER) or check.measured is None or check.published is None:
+        return verdict
+    info = (registry or load_registry()).metric(check.metric)
+    higher_is_better = info.higher_is_better if info is not None else True
+    return Verdict.BETTER if (check.measured > check.published) == higher_is_better else Verdict.DRIFT

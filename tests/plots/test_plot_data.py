@@ -7,7 +7,7 @@ from pathlib import Path
 from zoogen.meta import load_zoo
 from zoogen.plots import PlotPoint, method_plots, overview_plots, pareto_front
 from zoogen.plots.data import MEASURED, PUBLISHED
-from zoogen.records import Environment, SpeedCheck, VerificationRecord
+from zoogen.records import CheckpointInfo, Environment, SpeedCheck, VerificationRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,9 @@ def test_method_pages_need_three_points(tiny_zoo, tiny_records):
 def _measured(model: str, fps: float, device: str = "Tesla T4") -> VerificationRecord:
     env = Environment(tag=f"cuda-{device}", device="cuda:0", device_name=device, torch="2.13.0",
                       date="2026-11-21T00:00:00Z")
-    return VerificationRecord(model=model, environment=env, images=5000, speed=SpeedCheck(fps=fps))
+    weights = next(m.weights for m in load_zoo(ROOT / "tests" / "export" / "zoo").zoo.models if m.name == model)
+    return VerificationRecord(model=model, environment=env, images=5000, speed=SpeedCheck(fps=fps),
+                              checkpoint=CheckpointInfo(url=weights))
 
 
 def test_remeasured_speeds_are_preferred_and_never_mixed(tiny_zoo, tiny_records):
