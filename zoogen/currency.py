@@ -24,8 +24,8 @@ from zoogen.meta.schema import Model
 from zoogen.records import MetricCheck, Verdict, VerificationRecord, parse_date
 
 __all__ = [
-    "Change", "Currency", "Difference", "currencies", "currency", "direction", "hash_prefix", "newest",
-    "published_number", "published_numbers", "tolerance_for",
+    "Change", "Currency", "Difference", "Stale", "currencies", "currency", "direction", "hash_prefix", "newest",
+    "published_number", "published_numbers", "stale_records", "tolerance_for",
 ]
 
 _EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise
@@ -220,3 +220,31 @@ def direction(check: MetricCheck, registry: Registry | None = None) -> Verdict:
     info = (registry or load_registry()).metric(check.metric)
     higher_is_better = info.higher_is_better if info is not None else True
     return Verdict.BETTER if (check.measured > check.published) == higher_is_better else Verdict.DRIFT
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A model whose newest record is no longer current."""
+
+    model: str
+    record: VerificationRecord
+    currency: Currency
+
+    def describe(self) -> str:
+        """``faster_rcnn_r50: stale record cpu-xeon-torch2.13.0 (number: box AP: 37.4 -> 37.9)``."""
+        return f"{self.model}: stale record {self.record.environment.tag} ({self.currency.describe()})"
+
+
+def stale_records(models: Sequence[Model], records: Mapping[str, Sequence[VerificationRecord]], *,
+                  configs_root: Path | None = None, registry: Registry | None = None) -> list[Stale]:
+    """The models whose newest record is stale (what the pages mark ``↻``), in the order of ``models``."""
+    registry = registry or load_registry()
+    out = []
+    for model in models:
+        record = newest(records.get(model.name, ()))
+        if record is None:
+            continue
+        found = currency(model, record, configs_root=configs_root, registry=registry)
+        if not found.current:
+            out.append(Stale(model.name, record, found))
+    return out
