@@ -81,3 +81,26 @@ def test_bundled_zoo_plots():
             assert any((s.hardware, s.backend, s.batch_size, s.precision) == (
                 plot.hardware, plot.backend, plot.batch_size, plot.precision) and s.fps == p.fps
                 for s in models[p.model].speed), p.model
+
+
+def test_stale_records_give_no_verified_points(tmp_path: Path):
+    """A point whose record measured another number, checkpoint, config or tolerance is marked stale."""
+    from stale_cases import CHANGES, write_cases
+
+    from zoogen.records import load_records
+
+    cases = write_cases(tmp_path)
+    zoo = load_zoo(cases.zoo).zoo
+    [plot] = overview_plots(zoo, load_records(cases.results))
+    assert plot.source == PUBLISHED  # one current record on the T4: too few for a re-measured plot
+    verdicts = {p.model: p.verdict for p in plot.points}
+    assert verdicts == {"same_r50": "passed", **{name: "stale" for name in CHANGES}}
+    fresh = write_cases(tmp_path / "fresh", changed=False)
+    [measured, *_] = plots = plots_for_zoo(fresh.zoo, fresh.results)
+    assert measured.source == MEASURED and len(measured.points) == 6 and len(plots) == 1
+
+
+def plots_for_zoo(zoo_dir: Path, results: Path):
+    from zoogen.records import load_records
+
+    return overview_plots(load_zoo(zoo_dir).zoo, load_records(results))
