@@ -221,17 +221,20 @@ def _run(
     max_age: int | None = None, estimate: bool = False,
 ) -> int:
     try:
+        shard_of = _parse_shard(shard)
+    except ValueError as exc:
+        _fail(str(exc))
+    if estimate and not gpu and not (device_spec or "").startswith("cuda"):  # a login node: no torch needed
+        return _estimate_here(zoo_dir, patterns, shard_of, results_dir, configs_root, max_age, stale=stale)
+    try:
         from zoogen.verify.device import DeviceUnavailable, resolve_device
     except ImportError as exc:
-        _fail(f"the verification stack is not installed ({exc.msg}); install it with 'bash tools/setup.sh'")
+        _fail(f"the verification stack is not installed ({exc.msg}); install it with 'bash tools/setup.sh'"
+              + ("; for a GPU's estimate without it: zoogen verify plan --tag TAG --estimate" if estimate else ""))
 
     try:
         device = resolve_device(gpu, device_spec)
     except (DeviceUnavailable, ValueError) as exc:
-        _fail(str(exc))
-    try:
-        shard_of = _parse_shard(shard)
-    except ValueError as exc:
         _fail(str(exc))
 
     from zoogen.meta.loader import load_zoo
@@ -311,6 +314,24 @@ def _run(
     return 1 if fail_on_drift and summary.drifted else 0
 
 
+def _estimate_here(zoo_dir: Path | None, patterns: tuple[str, ...], shard_of: Any, results_dir: Path,
+                   configs_root: Path | None, max_age: int | None, *, stale: bool) -> int:
+    """``--estimate`` for this machine's CPU: read files only (the tag without importing torch)."""
+    from zoogen.meta.loader import load_zoo
+    from zoogen.verify.plan import estimate as plan_estimate
+    from zoogen.verify.plan import local_cpu_tag
+    from zoogen.verify.selection import default_configs_root, select_models
+
+    if zoo_dir is None:
+        _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
+    models = select_models(load_zoo(zoo_dir).zoo.models, patterns, shard_of)
+    tag = local_cpu_tag()
+    _, entries, records = _stale_models(models, results_dir, tag, configs_root or default_configs_root(), max_age,
+                                        only_stale=stale)
+    click.echo(plan_estimate(entries if stale else [_all(e) for e in entries], records, tag).describe(tag))
+    return 0
+
+
 def _all(entry: Any) -> Any:
     """A plan entry counted as needing verification (``--estimate`` without ``--stale``)."""
     from zoogen.verify.plan import PlanEntry
@@ -344,7 +365,7 @@ def _command_line() -> str:
 
 
 def _parse_shard(text: str | None) -> tuple[int, int] | None:
-    from zoogen.verify.runner import parse_shard
+    from zoogen.verify.selection import parse_shard
 
     return parse_shard(text) if text else None
 
@@ -396,7 +417,7 @@ def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | N
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.plan import estimate as plan_estimate
     from zoogen.verify.plan import local_cpu_tag, plan
-    from zoogen.verify.runner import default_configs_root, select_models
+    from zoogen.verify.selection import default_configs_root, select_models
 
     if zoo_dir is None:
         _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
