@@ -26,6 +26,7 @@ from rich.text import Text
 from zoogen.cli.options import zoo_option
 from zoogen.cli.verify_slurm import pop_slurm_options, resubmit_command, slurm_options, status_command, submit_run
 from zoogen.records import RecordError, VerificationRecord, load_records, merge_results
+from zoogen.verify.progress import Reporter
 
 EXIT_USAGE = 2
 
@@ -48,7 +49,7 @@ class ThroughputColumn(ProgressColumn):
         return Text(f"{speed * 3600:.1f} models/h", style="progress.data.speed")
 
 
-class RichReporter:
+class RichReporter(Reporter):
     """Progress of a run with `rich.progress`: the model, its step, throughput and ETA, plus its download."""
 
     def __init__(self, console: Console) -> None:
@@ -89,13 +90,19 @@ class RichReporter:
         self.overall = self.progress.add_task("models", total=total, step="", detail="", unit="models")
         self.progress.update(self.overall, detail=self._detail())
 
+    @property
+    def _overall(self) -> TaskID:
+        if self.overall is None:
+            raise RuntimeError("the progress display was not started")
+        return self.overall
+
     def model_started(self, model: Any) -> None:
-        self.progress.update(self.overall, description=model.name, step="")
+        self.progress.update(self._overall, description=model.name, step="")
 
     def step(self, model: Any, step: str) -> None:
         if step != "download":
             self._stop_download()
-        self.progress.update(self.overall, step=step)
+        self.progress.update(self._overall, step=step)
 
     def download(self, model: Any, done: int, total: int | None) -> None:
         if self.download_task is None:
@@ -118,12 +125,16 @@ class RichReporter:
         if skipped:
             console.print(f"[dim]{model.name}: skipped (--resume: already verified)[/dim]", highlight=False)
         elif record.status == "error":
-            console.print(f"[red]{model.name}: {record.step.value} failed: {record.error}[/red]", highlight=False)
+            console.print(f"[red]{model.name}: {_step(record)} failed: {record.error}[/red]", highlight=False)
         elif record.status == "partial":
-            console.print(f"[yellow]{model.name}: incomplete ({record.step.value}): {record.error}[/yellow]",
+            console.print(f"[yellow]{model.name}: incomplete ({_step(record)}): {record.error}[/yellow]",
                           highlight=False)
-        self.progress.advance(self.overall)
-        self.progress.update(self.overall, detail=self._detail())
+        self.progress.advance(self._overall)
+        self.progress.update(self._overall, detail=self._detail())
+
+
+def _step(record: VerificationRecord) -> str:
+    return record.step.value if record.step is not None else "?"
 
 
 def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Table:
@@ -262,8 +273,9 @@ def _run(
     configs_root = configs_root or default_configs_root()
     command = _command_line()
     environment = collect_environment(device.describe(), zoo_dir=zoo_dir, command=command)
+    tag = environment.tag or "unknown"
     if stale or estimate:
-        models, entries, records = _stale_models(models, results_dir, environment.tag, configs_root, max_age,
+        models, entries, records = _stale_models(models, results_dir, tag, configs_root, max_age,
                                                  only_stale=stale)
         if stale:
             console.print(f"--stale: {len(models)} of {len(entries)} model(s) need verifying", highlight=False)
@@ -271,7 +283,7 @@ def _run(
             from zoogen.verify.plan import estimate as plan_estimate
 
             click.echo(plan_estimate(entries if stale else [_all(e) for e in entries], records,
-                                     environment.tag).describe(environment.tag))
+                                     tag).describe(tag))
             return 0
         if not models:
             Console().print("Nothing to verify: every selected model is up to date.")

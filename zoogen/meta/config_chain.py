@@ -55,8 +55,9 @@ def _bases(tree: ast.Module, here: Path) -> tuple[list[Path], list[str], bool]:
     for node in ast.walk(tree):
         if isinstance(node, ast.stmt) and "custom_imports" in _targets(node):
             custom = True
-        if isinstance(node, ast.stmt) and "_base_" in _targets(node) and getattr(node, "value", None) is not None:
-            for name in _strings(node.value):
+        value = getattr(node, "value", None) if isinstance(node, ast.stmt) else None
+        if isinstance(node, ast.stmt) and "_base_" in _targets(node) and isinstance(value, ast.AST):
+            for name in _strings(value):
                 path = (here / name) if not name.startswith("mmdet::") else None
                 if path is not None and path.is_file():
                     found.append(path)

@@ -173,8 +173,11 @@ def _candidates(models: list[Model], task: str, dataset: str, titles: Mapping[st
             if plot is None:
                 plot = measured[device] = Plot(task, dataset, metric, MEASURED, device, higher_is_better=higher,
                                                batch_size=1)
-            plot.points.append(PlotPoint(model.name, model.method, title, accuracy, float(record.speed.fps),
-                                         None, verdict, measured_accuracy))
+            fps = record.speed.fps if record.speed is not None else None  # `_newest_with_speed`: never None
+            if fps is None:
+                continue
+            plot.points.append(PlotPoint(model.name, model.method, title, accuracy, float(fps), None, verdict,
+                                         measured_accuracy))
             env = record.environment
             versions = [f"PyTorch {env.torch}" if env.torch else "", f"mmdet {env.mmdet}" if env.mmdet else ""]
             plot.versions += [v for v in versions if v and v not in plot.versions]

@@ -112,7 +112,7 @@ CHANGE_WORDS = {Change.NUMBER: "number", Change.WEIGHTS: "weights", Change.CONFI
                 Change.TOLERANCE: "tolerance"}
 
 
-def _check_summary(check: MetricCheck, registry: Registry, gettext: object) -> str | None:
+def _check_summary(check: MetricCheck, registry: Registry, gettext: Callable[[str], str]) -> str | None:
     _ = gettext
     verdict = direction(check, registry)
     if verdict == Verdict.PASSED:

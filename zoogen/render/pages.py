@@ -92,7 +92,7 @@ def render_pages(
     common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE,
               "quick_links": " · ".join(f"{{doc}}`{page}`" for page in ("models", "statistics", REPORT_PAGE))}
 
-    def add(docname: str, template: str, extra_links: dict[str, str] | None = None, **context: object) -> None:
+    def add(docname: str, template: str, extra_links: dict[str, str] | None = None, /, **context: object) -> None:
         links = {**zoo.info.links, **(extra_links or {})}
         definitions = "\n".join(f"[{label}]: {markup.url(url)}" for label, url in links.items())
         text = env.get_template(template).render(**common, **context, link_definitions=definitions)
@@ -154,8 +154,9 @@ def _readme_url(zoo: Zoo, readme: str | None) -> str | None:
 def _statistics_tables(zoo: Zoo, names: Names) -> dict[str, Table]:
     stats = zoo_statistics(zoo)
     _ = names.gettext
-    totals = [["Methods", stats.methods], ["Papers", stats.papers], ["Models", stats.models],
-              ["Checkpoints", stats.checkpoints]]
+    totals: list[tuple[str, int]]
+    totals = [("Methods", stats.methods), ("Papers", stats.papers), ("Models", stats.models),
+              ("Checkpoints", stats.checkpoints)]
     return {
         "totals": Table([_("Quantity"), _("Count")], [[_(name), str(count)] for name, count in totals], [0]),
         "per_task_dataset": Table(

@@ -34,7 +34,7 @@ class DataTableCells(SphinxTransform):
             if NAV_CLASS in paragraph.get("classes", []):  # links whose text is the target's title
                 paragraph["translatable"] = False
         for table in self.document.findall(nodes.table):
-            classes = table.get("classes", [])
+            classes: list[str] = table.get("classes", [])
             if DATA_CLASS not in classes:
                 continue
             prose = {int(c[len(TRANSLATE_PREFIX):]) for c in classes if c.startswith(TRANSLATE_PREFIX)}

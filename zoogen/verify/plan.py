@@ -39,8 +39,9 @@ class PlanEntry:
 def current_versions() -> dict[str, str | None]:
     """Installed versions of zoogen, mmdet, mmcv and torch (torch's local part dropped)."""
     versions = {name: package_version(name) for name in VERSIONED}
-    if versions.get("torch"):
-        versions["torch"] = versions["torch"].split("+")[0]
+    torch = versions.get("torch")
+    if torch:
+        versions["torch"] = torch.split("+")[0]
     return versions
 
 

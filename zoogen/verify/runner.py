@@ -29,6 +29,7 @@ from zoogen.records import (
     Inputs,
     RecordError,
     Status,
+    Step,
     VerificationRecord,
     find_record,
     utc_now_iso,
@@ -37,6 +38,7 @@ from zoogen.records import (
 from zoogen.verify.config_check import ConfigRefused, check_config, config_fingerprint
 from zoogen.verify.fetch import MinimumRate, UncheckedChecksumWarning, fetch
 from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed
+from zoogen.verify.progress import Reporter
 from zoogen.verify.selection import (
     default_configs_root,
     evaluator_gap,
@@ -114,31 +116,6 @@ class Backend(Protocol):
         fuse_conv_bn: bool,
         on_step: Callable[[str], None],
     ) -> BackendResult: ...
-
-
-class Reporter:
-    """Progress callbacks of `run_verification`; this base class ignores them all."""
-
-    def start(self, total: int) -> None:
-        """``total`` models will be verified (skipped ones included)."""
-
-    def model_started(self, model: Model) -> None:
-        """Work on ``model`` begins."""
-
-    def step(self, model: Model, step: str) -> None:
-        """``model`` entered ``step`` (resolve, download, load, evaluate, speed)."""
-
-    def download(self, model: Model, done: int, total: int | None) -> None:
-        """Bytes of ``model``'s checkpoint so far."""
-
-    def note(self, model: Model, message: str) -> None:
-        """Something worth telling about ``model`` (which config file was used, a warning...)."""
-
-    def model_finished(self, model: Model, record: VerificationRecord, skipped: bool = False) -> None:
-        """``model`` is done (``skipped``: ``--resume`` found its record)."""
-
-    def run_note(self, message: str) -> None:
-        """Something about the run as a whole (said once, before the models start)."""
 
 
 @dataclass
@@ -364,11 +341,11 @@ def verify_model(
             problems.append(f"speed step failed: {result.speed_error}")
         if problems:  # the metric verdicts stand; the record says what is missing
             record.status, record.error = Status.PARTIAL, _one_line(StepError("", "; ".join(problems)))
-            record.step = "speed" if result.speed_error and not missing else "evaluate"
+            record.step = Step.SPEED if result.speed_error and not missing else Step.EVALUATE
     except StepError as exc:
-        record.status, record.step, record.error = "error", exc.step, _one_line(exc)
+        record.status, record.step, record.error = Status.ERROR, Step(exc.step), _one_line(exc)
     except Exception as exc:  # a bug or an unforeseen failure: still one record, and the run goes on
-        record.status, record.step, record.error = "error", step, _one_line(exc)
+        record.status, record.step, record.error = Status.ERROR, Step(step), _one_line(exc)
     now = time.perf_counter()
     record.timings[step] = round(record.timings.get(step, 0.0) + now - step_started, 3)
     record.timings["total"] = round(now - started, 3)
