@@ -23,13 +23,11 @@ def _importable(name: str) -> bool:
         return False
 
 
-# Test modules that import what only `zoogen verify` needs (torch, mmcv, mmdet; requests from the `verify`
-# extra) when they load: left out where it is not installed, so `pip install -e ".[test]" && pytest -m "not
-# slow"` runs anywhere (a login node, a pull request's fast job).
+# Test modules that import torch (or mmcv, mmdet) when they load: left out where it is not installed, so
+# `pip install -e ".[test]" && pytest -m "not slow"` runs anywhere (a login node, a pull request's fast job).
 NEEDS = {
     "torch": ["verify/test_checkpoint.py", "verify/test_device.py", "verify/test_plan.py",
               "verify/test_runner_cli.py", "verify/test_timing.py", "verify/test_truthful_mmdet.py"],
-    "requests": ["verify/test_fetch.py"],
 }
 collect_ignore = [path for package, paths in NEEDS.items() if not _importable(package) for path in paths]
 

@@ -79,7 +79,6 @@ def test_merge_status_resubmit_and_submission_without_torch(login_node, tmp_path
         result = run("verify", command, "--results", str(tmp_path / "merged"))
         assert "no Slurm submission" in result.stderr  # it ran: nothing was submitted from this folder
         _clean(result)
-    pytest.importorskip("requests", reason="submission checks the run with requests (the `verify` extra)")
     submit = run("verify", "--slurm", "--zoo", str(cases.zoo), "--results", str(tmp_path / "merged"),
                  "--data-root", str(coco), "--configs-root", str(cases.zoo), path=str(tmp_path / "no-slurm"))
     assert submit.returncode != 0 and "sbatch not found" in submit.stderr  # got as far as calling sbatch
