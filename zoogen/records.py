@@ -135,8 +135,7 @@ class SpeedCheck:
     published_fps: float | None = None
     published_hardware: str | None = None
     verdict: Comparison = Comparison.NOT_COMPARABLE
-    batch_size: int | None = None  # the speed protocol: images per step, precision (FP32, FP16), its name
-    precision: str | None = None
+    batch_size: int | None = None  # the speed protocol: images per step and its name
     protocol: str | None = None
 
 

@@ -49,7 +49,7 @@ def test_report_shows_the_conditions(tmp_path: Path) -> None:
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells == ["same\\_r50", "mmdet 3.3.0: coco/bbox\\_mAP",
                      "torch 2.13.0, CUDA 12.1, cuDNN 8.9.2, mmcv 2.1.0, mmengine 0.10.7, mmdet 3.3.0",
-                     "Tesla T4", "1", "FP32", "5000", "2026-11-20", "105.3 ± 2.1 ms/image (9.5 fps, 2000 images)",
+                     "Tesla T4", "1", "-", "5000", "2026-11-20", "105.3 ± 2.1 ms/image (9.5 fps, 2000 images)",
                      "MMDetection benchmark"]
     assert "## Conditions" in report
 

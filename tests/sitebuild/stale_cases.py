@@ -87,7 +87,7 @@ def write_cases(folder: Path, *, changed: bool = True) -> Cases:
             model=model.name, images=5000, environment=env, config=model.config,
             checkpoint=CheckpointInfo(url=model.weights, sha256="1a2b3c4d" + "0" * 56),
             metrics=[MetricCheck("Object Detection", "COCO", "box AP", 37.4, 37.38, 0.3, "passed")],
-            speed=SpeedCheck(fps=9.5, ms_per_image=105.3, ms_std=2.1, images=2000, batch_size=1, precision="FP32",
+            speed=SpeedCheck(fps=9.5, ms_per_image=105.3, ms_std=2.1, images=2000, batch_size=1,
                              protocol="MMDetection benchmark", published_fps=10.0, published_hardware="V100"),
             inputs=Inputs(config_sha256=config_fingerprint(cases.config(model.name)),
                           published=published_numbers(model), config=model.config),

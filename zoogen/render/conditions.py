@@ -47,8 +47,10 @@ def versions(record: VerificationRecord) -> str:
     """``torch 2.13.0, CUDA 12.1, cuDNN 8.9.2, mmcv 2.1.0, mmengine 0.10.7, mmdet 3.3.0`` (CUDA only where used)."""
     env = record.environment
     on_cuda = (env.device or "").startswith("cuda")
+    mmcv_cuda = _field(env, "mmcv_cuda") if on_cuda else None  # the CUDA mmcv's ops were compiled with
+    mmcv = f"{env.mmcv} (ops: CUDA {mmcv_cuda})" if env.mmcv and mmcv_cuda else env.mmcv
     parts = [("torch", env.torch), ("CUDA", env.cuda if on_cuda else None),
-             ("cuDNN", env.cudnn if on_cuda else None), ("mmcv", env.mmcv), ("mmengine", env.mmengine)]
+             ("cuDNN", env.cudnn if on_cuda else None), ("mmcv", mmcv), ("mmengine", env.mmengine)]
     parts += [(name, _field(env, name)) for name in LIBRARIES]
     return ", ".join(f"{name} {version}" for name, version in parts if version) or "-"
 
@@ -60,6 +62,9 @@ def hardware(record: VerificationRecord) -> str:
     extra = []
     if _field(env, "compute_capability"):
         extra.append(f"compute capability {_field(env, 'compute_capability')}")
+    memory = _field(env, "device_memory_mb")
+    if memory and memory.isdigit():
+        extra.append(f"{int(memory) / 1024:.0f} GiB")
     if env.driver and (env.device or "").startswith("cuda"):
         extra.append(f"driver {env.driver}")
     return f"{name} ({', '.join(extra)})" if extra else name
@@ -91,7 +96,7 @@ def conditions_table(models: Sequence[Model], newest: Mapping[str, VerificationR
         check = record.speed
         cells = [model.name, evaluator(record, registry), versions(record), hardware(record),
                  str(check.batch_size) if check and check.batch_size else "-",
-                 (check.precision or "-") if check else "-",
+                 str(getattr(check, "precision", None) or "-").upper() if check else "-",
                  str(record.images) if record.images else "-", (record.environment.date or "-")[:10],
                  speed(record), (check.protocol or "-") if check else "-"]
         rows.append([markup.escape(cell) for cell in cells])

@@ -147,7 +147,6 @@ def judge_speed(
         published_hardware=shown.hardware if shown else None,
         verdict=Comparison.NOT_COMPARABLE,
         batch_size=1,
-        precision=getattr(measurement, "precision", None),
         protocol=getattr(measurement, "protocol", None) or SPEED_PROTOCOL,
     )
     if record is not None and record.ms_per_image > 0:
