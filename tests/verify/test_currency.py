@@ -127,3 +127,17 @@ def test_new_records_store_the_config_as_written(tmp_path: Path) -> None:
     cases, _, records = _loaded(tmp_path, changed=False)
     path = write_record(tmp_path / "again", records["same_r50"][0])
     assert read_record(path).inputs.config == "configs/m/same_r50.py"
+
+
+def test_verify_summary_says_which_way() -> None:
+    from rich.console import Console
+
+    from zoogen.cli.verify import summary_table
+    from zoogen.records import VerificationRecord
+
+    checks = [MetricCheck("Object Detection", "COCO", "box AP", 37.4, 38.2, 0.3, "better"),
+              MetricCheck("Instance Segmentation", "COCO", "mask AP", 34.0, 33.0, 0.3, "drift")]
+    console = Console(width=200, record=True)
+    console.print(summary_table([VerificationRecord(model="m", images=5, metrics=checks)], []))
+    text = console.export_text()
+    assert "box AP better than published (38.2 vs 37.4)" in text and "mask AP drift (below published)" in text

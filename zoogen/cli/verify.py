@@ -137,6 +137,9 @@ def _step(record: VerificationRecord) -> str:
     return record.step.value if record.step is not None else "?"
 
 
+VERDICT_WORDS = {"drift": "drift (below published)", "better": "better than published"}  # both flagged
+
+
 def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Table:
     """Model, status, metric verdicts and fps of each record; errors are listed under it (`error_lines`),
     so the table stays readable at 80 columns."""
@@ -145,11 +148,11 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
     table.add_column("status", no_wrap=True)
     table.add_column("metrics", overflow="fold", ratio=4)
     table.add_column("fps", no_wrap=True, justify="right")
-    colours = {"passed": "green", "drift": "red", "subset": "yellow", "missing": "magenta"}
+    colours = {"passed": "green", "drift": "red", "better": "red", "subset": "yellow", "missing": "magenta"}
     status_colours = {"ok": "green", "partial": "yellow", "error": "red"}
     for record in records:
         metrics = ", ".join(
-            f"{m.metric} [{colours.get(m.verdict, 'white')}]{m.verdict.value}[/]"
+            f"{m.metric} [{colours.get(m.verdict, 'white')}]{VERDICT_WORDS.get(m.verdict, m.verdict.value)}[/]"
             + (f" ({m.measured:.1f} vs {m.published:g})" if None not in (m.measured, m.published) else "")
             for m in record.metrics
         )
