@@ -61,10 +61,13 @@ class Step(_Choice):
 
 
 class Verdict(_Choice):
-    """A published metric against its measurement (``subset``: measured on fewer images, never judged)."""
+    """A published metric against its measurement, beyond the tolerance either way: ``drift`` (worse than
+    published) or ``better`` (better than published), both flagged; ``subset``: measured on fewer images,
+    never judged."""
 
     PASSED = "passed"
     DRIFT = "drift"
+    BETTER = "better"
     SUBSET = "subset"
     MISSING = "missing"
 
@@ -132,6 +135,8 @@ class SpeedCheck:
     published_fps: float | None = None
     published_hardware: str | None = None
     verdict: Comparison = Comparison.NOT_COMPARABLE
+    batch_size: int | None = None  # the speed protocol: images per step and its name
+    protocol: str | None = None
 
 
 @dataclass(config=_CONFIG)
@@ -148,12 +153,15 @@ class MemoryCheck:
 class Inputs:
     """What the verification depended on, so ``zoogen verify plan`` can tell when it is out of date.
 
-    ``config_sha256`` hashes the config file with every ``_base_`` file it pulls in; ``published`` holds
-    the metafile's numbers (``"task / dataset / metric"`` -> value) the record was judged against.
+    ``config_sha256`` hashes the config file with every ``_base_`` file it pulls in
+    (`zoogen.meta.config_chain.config_fingerprint`); ``published`` holds the metafile's numbers
+    (``"task / dataset / metric"`` -> value) the record was judged against; ``config`` the metafile's
+    ``Config`` as written. `zoogen.currency` compares them with the metafile as it is now.
     """
 
     config_sha256: str | None = None
     published: dict[str, float | str] = field(default_factory=dict)
+    config: str | None = None
 
 
 @dataclass(config=_CONFIG)
@@ -190,10 +198,11 @@ class VerificationRecord:
 
     @property
     def drifted(self) -> bool:
-        """True when a metric, the speed or the memory drifted from the published figure."""
-        checks = [m.verdict for m in self.metrics]
+        """True when a metric, the speed or the memory differs from the published figure beyond its
+        tolerance, either way (``drift`` or ``better``): both are flagged."""
+        checks: list[Verdict | Comparison] = [m.verdict for m in self.metrics]
         checks += [c.verdict for c in (self.speed, self.memory) if c is not None]
-        return "drift" in checks
+        return Verdict.DRIFT in checks or Verdict.BETTER in checks
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of architecture.md, every key present, in its documented order."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoogen.meta import load_zoo
 from zoogen.plots import PlotPoint, method_plots, overview_plots, pareto_front
 from zoogen.plots.data import MEASURED, PUBLISHED
-from zoogen.records import Environment, SpeedCheck, VerificationRecord
+from zoogen.records import CheckpointInfo, Environment, SpeedCheck, VerificationRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,9 @@ def test_method_pages_need_three_points(tiny_zoo, tiny_records):
 def _measured(model: str, fps: float, device: str = "Tesla T4") -> VerificationRecord:
     env = Environment(tag=f"cuda-{device}", device="cuda:0", device_name=device, torch="2.13.0",
                       date="2026-11-21T00:00:00Z")
-    return VerificationRecord(model=model, environment=env, images=5000, speed=SpeedCheck(fps=fps))
+    weights = next(m.weights for m in load_zoo(ROOT / "tests" / "export" / "zoo").zoo.models if m.name == model)
+    return VerificationRecord(model=model, environment=env, images=5000, speed=SpeedCheck(fps=fps),
+                              checkpoint=CheckpointInfo(url=weights))
 
 
 def test_remeasured_speeds_are_preferred_and_never_mixed(tiny_zoo, tiny_records):
@@ -79,3 +81,26 @@ def test_bundled_zoo_plots():
             assert any((s.hardware, s.backend, s.batch_size, s.precision) == (
                 plot.hardware, plot.backend, plot.batch_size, plot.precision) and s.fps == p.fps
                 for s in models[p.model].speed), p.model
+
+
+def test_stale_records_give_no_verified_points(tmp_path: Path):
+    """A point whose record measured another number, checkpoint, config or tolerance is marked stale."""
+    from stale_cases import CHANGES, write_cases
+
+    from zoogen.records import load_records
+
+    cases = write_cases(tmp_path)
+    zoo = load_zoo(cases.zoo).zoo
+    [plot] = overview_plots(zoo, load_records(cases.results))
+    assert plot.source == PUBLISHED  # one current record on the T4: too few for a re-measured plot
+    verdicts = {p.model: p.verdict for p in plot.points}
+    assert verdicts == {"same_r50": "passed", **{name: "stale" for name in CHANGES}}
+    fresh = write_cases(tmp_path / "fresh", changed=False)
+    [measured, *_] = plots = plots_for_zoo(fresh.zoo, fresh.results)
+    assert measured.source == MEASURED and len(measured.points) == 6 and len(plots) == 1
+
+
+def plots_for_zoo(zoo_dir: Path, results: Path):
+    from zoogen.records import load_records
+
+    return overview_plots(load_zoo(zoo_dir).zoo, load_records(results))

@@ -161,3 +161,13 @@ def test_memory() -> None:
 
 def test_speed_tolerance_comes_from_the_registry() -> None:
     assert load_registry().speed_tolerance_fraction == pytest.approx(0.1)
+
+
+def test_verdicts_say_which_way() -> None:
+    """Beyond the tolerance, above the published value reads "better", below "drift"; both are flagged."""
+    checks = judge_metrics(make_model(), {"coco/bbox_mAP": 0.380, "coco/segm_mAP": 0.337}, subset=False)
+    assert verdicts(checks) == {"box AP": "better", "mask AP": "drift"}
+    from zoogen.records import VerificationRecord
+
+    assert VerificationRecord(model="m", metrics=checks[:1]).drifted  # better than published is flagged too
+    assert not VerificationRecord(model="m", metrics=[]).drifted

@@ -59,7 +59,8 @@ def test_json_has_every_documented_key(tmp_path: Path) -> None:
     assert data["metrics"][0] == {"task": "Object Detection", "dataset": "COCO", "metric": "box AP",
                                   "published": 37.4, "measured": 37.3, "tolerance": 0.3, "verdict": "passed"}
     assert set(data["speed"]) == {"fps", "ms_per_image", "ms_std", "images", "fused", "published_fps",
-                                  "published_hardware", "verdict"}
+                                  "published_hardware", "verdict", "batch_size", "protocol"}
+    assert set(data["inputs"]) == {"config_sha256", "published", "config"}
     assert set(data["memory"]) == {"peak_mb", "kind", "published_mb", "verdict"}
 
 

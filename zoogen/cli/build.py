@@ -41,13 +41,43 @@ def _fail(error: ZoogenError) -> None:
 @zoo_argument()
 @click.option("--configs-root", type=click.Path(path_type=Path, file_okay=False),
               help="Check that every model's Config exists below this folder.")
+@click.option("--results", type=click.Path(path_type=Path, file_okay=False), default=Path("results"),
+              show_default=True, help="Verification records: list the stale ones (if the folder exists).")
 @strict_option
-def check_command(zoo: Path, configs_root: Path | None, strict: bool) -> None:
-    """Validate the metafiles of ZOO (default: the repository's model index) and report every problem once."""
+def check_command(zoo: Path, configs_root: Path | None, results: Path, strict: bool) -> None:
+    """Validate the metafiles of ZOO (default: the repository's model index) and report every problem once.
+
+    A verification record whose model changed since (published number, weights, config or one of its
+    _base_ files, tolerance) is stale: it is listed, and fails the check with --strict.
+    """
     loaded = _load(zoo, strict, configs_root)
     methods = loaded.zoo.methods
+    stale = _stale(loaded, results, configs_root)
     click.echo(f"{zoo}: {len(methods)} methods, {len(loaded.zoo.models)} models, "
-               f"{len(loaded.warnings)} warning(s)")
+               f"{len(loaded.warnings)} warning(s)" + (f", {len(stale)} stale record(s)" if stale else ""))
+    if stale and strict:
+        click.secho(f"{len(stale)} stale verification record(s) (--strict): verify them again "
+                    f"(zoogen verify --stale) or restore what changed", err=True, fg="red")
+        sys.exit(1)
+
+
+def _stale(loaded: LoadedZoo, results: Path, configs_root: Path | None) -> list[str]:
+    """One line per stale record under ``results`` (printed as warnings)."""
+    if not results.is_dir():
+        return []
+    from zoogen.currency import stale_records
+    from zoogen.records import RecordError, load_records
+
+    try:
+        records = load_records(results)
+    except RecordError as error:
+        _fail(ZoogenError(str(error)))
+    lines = [item.describe() for item in stale_records(loaded.zoo.models, records,
+                                                         configs_root=configs_root or loaded.zoo.root,
+                                                         registry=loaded.zoo.registry)]
+    for line in lines:
+        click.secho(f"{results}: {line}", err=True, fg="yellow")
+    return lines
 
 
 @click.command("build")

@@ -54,6 +54,7 @@ def serve_command(zoo: Path, lang: str, port: int, results: Path, workdir: Path)
     watcher = threading.Thread(target=watch_and_rebuild, args=(site, stop, click.echo), daemon=True)
     watcher.start()
     host, bound = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host  # a str for an IPv4/IPv6 socket
     click.echo(f"serving http://{host}:{bound}/{languages[0]}/index.html  (Ctrl-C stops)")
     signal.signal(signal.SIGTERM, _stop_on_terminate)  # `kill` stops the language processes too
     try:

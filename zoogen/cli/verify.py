@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from rich.text import Text
 from zoogen.cli.options import zoo_option
 from zoogen.cli.verify_slurm import pop_slurm_options, resubmit_command, slurm_options, status_command, submit_run
 from zoogen.records import RecordError, VerificationRecord, load_records, merge_results
+from zoogen.verify.progress import Reporter
 
 EXIT_USAGE = 2
 
@@ -47,7 +49,7 @@ class ThroughputColumn(ProgressColumn):
         return Text(f"{speed * 3600:.1f} models/h", style="progress.data.speed")
 
 
-class RichReporter:
+class RichReporter(Reporter):
     """Progress of a run with `rich.progress`: the model, its step, throughput and ETA, plus its download."""
 
     def __init__(self, console: Console) -> None:
@@ -88,13 +90,19 @@ class RichReporter:
         self.overall = self.progress.add_task("models", total=total, step="", detail="", unit="models")
         self.progress.update(self.overall, detail=self._detail())
 
+    @property
+    def _overall(self) -> TaskID:
+        if self.overall is None:
+            raise RuntimeError("the progress display was not started")
+        return self.overall
+
     def model_started(self, model: Any) -> None:
-        self.progress.update(self.overall, description=model.name, step="")
+        self.progress.update(self._overall, description=model.name, step="")
 
     def step(self, model: Any, step: str) -> None:
         if step != "download":
             self._stop_download()
-        self.progress.update(self.overall, step=step)
+        self.progress.update(self._overall, step=step)
 
     def download(self, model: Any, done: int, total: int | None) -> None:
         if self.download_task is None:
@@ -117,12 +125,19 @@ class RichReporter:
         if skipped:
             console.print(f"[dim]{model.name}: skipped (--resume: already verified)[/dim]", highlight=False)
         elif record.status == "error":
-            console.print(f"[red]{model.name}: {record.step.value} failed: {record.error}[/red]", highlight=False)
+            console.print(f"[red]{model.name}: {_step(record)} failed: {record.error}[/red]", highlight=False)
         elif record.status == "partial":
-            console.print(f"[yellow]{model.name}: incomplete ({record.step.value}): {record.error}[/yellow]",
+            console.print(f"[yellow]{model.name}: incomplete ({_step(record)}): {record.error}[/yellow]",
                           highlight=False)
-        self.progress.advance(self.overall)
-        self.progress.update(self.overall, detail=self._detail())
+        self.progress.advance(self._overall)
+        self.progress.update(self._overall, detail=self._detail())
+
+
+def _step(record: VerificationRecord) -> str:
+    return record.step.value if record.step is not None else "?"
+
+
+VERDICT_WORDS = {"drift": "drift (below published)", "better": "better than published"}  # both flagged
 
 
 def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Table:
@@ -133,11 +148,11 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
     table.add_column("status", no_wrap=True)
     table.add_column("metrics", overflow="fold", ratio=4)
     table.add_column("fps", no_wrap=True, justify="right")
-    colours = {"passed": "green", "drift": "red", "subset": "yellow", "missing": "magenta"}
+    colours = {"passed": "green", "drift": "red", "better": "red", "subset": "yellow", "missing": "magenta"}
     status_colours = {"ok": "green", "partial": "yellow", "error": "red"}
     for record in records:
         metrics = ", ".join(
-            f"{m.metric} [{colours.get(m.verdict, 'white')}]{m.verdict.value}[/]"
+            f"{m.metric} [{colours.get(m.verdict, 'white')}]{VERDICT_WORDS.get(m.verdict, m.verdict.value)}[/]"
             + (f" ({m.measured:.1f} vs {m.published:g})" if None not in (m.measured, m.published) else "")
             for m in record.metrics
         )
@@ -220,17 +235,20 @@ def _run(
     max_age: int | None = None, estimate: bool = False,
 ) -> int:
     try:
+        shard_of = _parse_shard(shard)
+    except ValueError as exc:
+        _fail(str(exc))
+    if estimate and not gpu and not (device_spec or "").startswith("cuda"):  # a login node: no torch needed
+        return _estimate_here(zoo_dir, patterns, shard_of, results_dir, configs_root, max_age, stale=stale)
+    try:
         from zoogen.verify.device import DeviceUnavailable, resolve_device
     except ImportError as exc:
-        _fail(f"the verification stack is not installed ({exc.msg}); install it with 'bash tools/setup.sh'")
+        _fail(f"the verification stack is not installed ({exc.msg}); install it with 'bash tools/setup.sh'"
+              + ("; for a GPU's estimate without it: zoogen verify plan --tag TAG --estimate" if estimate else ""))
 
     try:
         device = resolve_device(gpu, device_spec)
     except (DeviceUnavailable, ValueError) as exc:
-        _fail(str(exc))
-    try:
-        shard_of = _parse_shard(shard)
-    except ValueError as exc:
         _fail(str(exc))
 
     from zoogen.meta.loader import load_zoo
@@ -258,8 +276,9 @@ def _run(
     configs_root = configs_root or default_configs_root()
     command = _command_line()
     environment = collect_environment(device.describe(), zoo_dir=zoo_dir, command=command)
+    tag = environment.tag or "unknown"
     if stale or estimate:
-        models, entries, records = _stale_models(models, results_dir, environment.tag, configs_root, max_age,
+        models, entries, records = _stale_models(models, results_dir, tag, configs_root, max_age,
                                                  only_stale=stale)
         if stale:
             console.print(f"--stale: {len(models)} of {len(entries)} model(s) need verifying", highlight=False)
@@ -267,7 +286,7 @@ def _run(
             from zoogen.verify.plan import estimate as plan_estimate
 
             click.echo(plan_estimate(entries if stale else [_all(e) for e in entries], records,
-                                     environment.tag).describe(environment.tag))
+                                     tag).describe(tag))
             return 0
         if not models:
             Console().print("Nothing to verify: every selected model is up to date.")
@@ -310,6 +329,24 @@ def _run(
     return 1 if fail_on_drift and summary.drifted else 0
 
 
+def _estimate_here(zoo_dir: Path | None, patterns: tuple[str, ...], shard_of: Any, results_dir: Path,
+                   configs_root: Path | None, max_age: int | None, *, stale: bool) -> int:
+    """``--estimate`` for this machine's CPU: read files only (the tag without importing torch)."""
+    from zoogen.meta.loader import load_zoo
+    from zoogen.verify.plan import estimate as plan_estimate
+    from zoogen.verify.plan import local_cpu_tag
+    from zoogen.verify.selection import default_configs_root, select_models
+
+    if zoo_dir is None:
+        _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
+    models = select_models(load_zoo(zoo_dir).zoo.models, patterns, shard_of)
+    tag = local_cpu_tag()
+    _, entries, records = _stale_models(models, results_dir, tag, configs_root or default_configs_root(), max_age,
+                                        only_stale=stale)
+    click.echo(plan_estimate(entries if stale else [_all(e) for e in entries], records, tag).describe(tag))
+    return 0
+
+
 def _all(entry: Any) -> Any:
     """A plan entry counted as needing verification (``--estimate`` without ``--stale``)."""
     from zoogen.verify.plan import PlanEntry
@@ -343,7 +380,7 @@ def _command_line() -> str:
 
 
 def _parse_shard(text: str | None) -> tuple[int, int] | None:
-    from zoogen.verify.runner import parse_shard
+    from zoogen.verify.selection import parse_shard
 
     return parse_shard(text) if text else None
 
@@ -395,7 +432,7 @@ def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | N
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.plan import estimate as plan_estimate
     from zoogen.verify.plan import local_cpu_tag, plan
-    from zoogen.verify.runner import default_configs_root, select_models
+    from zoogen.verify.selection import default_configs_root, select_models
 
     if zoo_dir is None:
         _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
@@ -417,13 +454,19 @@ def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | N
                    max_age=None if max_age is None else timedelta(days=max_age))
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))
-    else:
+    else:  # one line per model, then the summary, all on stdout (in order wherever it is sent)
         for entry in entries:
-            click.echo(f"{entry.model}: " + ("; ".join(entry.reasons) if entry.reasons else "up to date"))
+            click.echo(_one_line(f"{entry.model}: " + ("; ".join(entry.reasons) or "up to date")))
         stale = sum(1 for e in entries if e.reasons)
-        click.echo(f"{stale} of {len(entries)} model(s) need verifying on {tag}", err=True)
+        click.echo(f"{stale} of {len(entries)} model(s) need verifying on {_one_line(tag)}")
     if estimate:
+        sys.stdout.flush()
         click.echo(plan_estimate(entries, records, tag).describe(tag), err=as_json)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters (from metafile text) as spaces."""
+    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _torch_version() -> str | None:

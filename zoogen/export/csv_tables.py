@@ -52,14 +52,14 @@ def csv_rows(zoo: Zoo, task: str, dataset: str,
             value = model.metric(task, dataset, name)
             row[name] = "" if value is None else str(value)
         for name in metrics:
-            again = remeasured(own, task, dataset, name)
+            again = remeasured(model, own, task, dataset, name, configs_root=zoo.root, registry=zoo.registry)
             row[f"{name} measured"] = "" if again is None or again.measured is None else str(round(again.measured, 2))
         speed = model.speed[0] if model.speed else None
         protocol = [p for p in (speed.backend, f"batch {speed.batch_size}" if speed.batch_size else None,
                                 speed.precision) if p] if speed else []
         newest = max(own, key=lambda r: r.environment.date or "", default=None)
         measured_fps = newest.speed.fps if newest and newest.speed and newest.speed.fps else None
-        verdict = overall_verdict(own, model, task, dataset)
+        verdict = overall_verdict(own, model, task, dataset, configs_root=zoo.root)
         row.update({
             "params": _metadata(model, PARAM_KEYS),
             "memory_gb": _metadata(model, (MEMORY_KEY,)),

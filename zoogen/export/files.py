@@ -11,6 +11,7 @@ EXPORTS_DIR = "exports"  # beside the languages: <out>/exports
 MODELS_JSON = "models.json"
 SCHEMA_JSON = "models.schema.json"
 MODEL_INDEX_DIR = "model-index"
+EVAL_RESULTS_DIR = "eval-results"  # a model's file goes into its Hub repository as .eval_results/zoogen.yaml
 INDEX_HTML = "index.html"
 
 
@@ -32,3 +33,8 @@ def csv_name(task: str, dataset: str) -> str:
 def model_card_name(model: str) -> str:
     """``model-index/<model>.yml`` (any model name made a safe file name)."""
     return f"{MODEL_INDEX_DIR}/{safe_file_name(model)}.yml"
+
+
+def eval_results_name(model: str) -> str:
+    """``eval-results/<model>/zoogen.yaml``: the Hub's per-result file of a model, verified results only."""
+    return f"{EVAL_RESULTS_DIR}/{safe_file_name(model)}/zoogen.yaml"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from zoogen import __version__
+from zoogen.currency import currency
 from zoogen.export.values import by_date, hardware, plain, remeasured, text
 from zoogen.meta.schema import Method, Model, Zoo
 from zoogen.records import VerificationRecord
@@ -29,12 +30,13 @@ def _speed(model: Model) -> list[dict[str, Any]]:
              "resolution": list(s.resolution) if s.resolution else None} for s in model.speed]
 
 
-def _results(model: Model, records: list[VerificationRecord]) -> list[dict[str, Any]]:
+def _results(zoo: Zoo, model: Model, records: list[VerificationRecord]) -> list[dict[str, Any]]:
     out = []
     for result in model.results:
         metrics = []
         for name, value in result.metrics.items():
-            again = remeasured(records, result.task, result.dataset, name)
+            again = remeasured(model, records, result.task, result.dataset, name, configs_root=zoo.root,
+                               registry=zoo.registry)
             metrics.append({
                 "metric": name,
                 "published": value,
@@ -46,13 +48,15 @@ def _results(model: Model, records: list[VerificationRecord]) -> list[dict[str, 
                 "environment": again.environment if again else None,
                 "images": again.images if again else None,
                 "subset": again.subset if again else None,
+                "changed": list(again.changed) if again else None,
             })
         out.append({"task": result.task, "dataset": result.dataset, "metrics": metrics})
     return out
 
 
-def _verification(record: VerificationRecord) -> dict[str, Any]:
+def _verification(zoo: Zoo, model: Model, record: VerificationRecord) -> dict[str, Any]:
     env = record.environment
+    changes = currency(model, record, configs_root=zoo.root, registry=zoo.registry).changes
     speed = record.speed
     memory = record.memory
     return {
@@ -75,6 +79,7 @@ def _verification(record: VerificationRecord) -> dict[str, Any]:
             "peak_mb": memory.peak_mb, "kind": memory.kind, "published_mb": memory.published_mb,
             "verdict": text(memory.verdict),
         },
+        "changed": [change.value for change in changes],
     }
 
 
@@ -97,8 +102,8 @@ def model_record(zoo: Zoo, method: Method, model: Model, records: list[Verificat
         "converted_from": model.converted_from,
         "metadata": plain(model.metadata),
         "speed": _speed(model),
-        "results": _results(model, records),
-        "verifications": [_verification(r) for r in by_date(records)],
+        "results": _results(zoo, model, records),
+        "verifications": [_verification(zoo, model, r) for r in by_date(records)],
     }
 
 

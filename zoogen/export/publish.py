@@ -14,8 +14,16 @@ from pathlib import Path
 
 from zoogen.errors import ZoogenError
 from zoogen.export.csv_tables import csv_text
-from zoogen.export.files import INDEX_HTML, MODELS_JSON, SCHEMA_JSON, csv_name, model_card_name, task_datasets
-from zoogen.export.model_card import model_card, model_card_yaml
+from zoogen.export.files import (
+    INDEX_HTML,
+    MODELS_JSON,
+    SCHEMA_JSON,
+    csv_name,
+    eval_results_name,
+    model_card_name,
+    task_datasets,
+)
+from zoogen.export.model_card import eval_results, eval_results_yaml, model_card, model_card_yaml
 from zoogen.export.models_json import models_document
 from zoogen.meta.schema import Zoo
 from zoogen.records import VerificationRecord
@@ -47,6 +55,9 @@ def export_files(zoo: Zoo, records: Mapping[str, list[VerificationRecord]] | Non
         for model in method.models:
             card = model_card(zoo, method, model, records.get(model.name, []))
             files[model_card_name(model.name)] = model_card_yaml(card)
+            verified = eval_results(zoo, model, records.get(model.name, []))
+            if verified:
+                files[eval_results_name(model.name)] = eval_results_yaml(verified)
     files[INDEX_HTML] = _index(zoo, files)
     return files
 
@@ -55,8 +66,10 @@ def _index(zoo: Zoo, files: Mapping[str, str]) -> str:
     items = "\n".join(f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in files)
     title = html.escape(f"{zoo.info.title}: data")
     return (f'<!DOCTYPE html>\n<html lang="en"><meta charset="utf-8"><title>{title}</title>\n<h1>{title}</h1>\n'
-            f"<p>models.json (see models.schema.json), one CSV per task and dataset, and Hugging Face model-card "
-            f"metadata per model (model-index/).</p>\n<ul>\n{items}\n</ul>\n</html>\n")
+            f"<p>models.json (see models.schema.json), one CSV per task and dataset, Hugging Face model-card "
+            f"metadata per model (model-index/) and, for the results zoogen verified, the Hub's per-result file "
+            f"(eval-results/&lt;model&gt;/zoogen.yaml, to copy as .eval_results/zoogen.yaml).</p>\n"
+            f"<ul>\n{items}\n</ul>\n</html>\n")
 
 
 def write_exports(zoo: Zoo, out: Path, records: Mapping[str, list[VerificationRecord]] | None = None) -> ExportSummary:

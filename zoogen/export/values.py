@@ -1,13 +1,22 @@
-"""The values the exports share: a model's published results beside their newest re-measurement."""
+"""The values the exports share: a model's published results beside their newest re-measurement.
+
+A re-measurement whose record is no longer current (`zoogen.currency`) has the verdict ``stale`` and
+says what changed; only current ones carry ``passed``, ``drift`` or ``better``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from zoogen.currency import currency, direction
+from zoogen.meta.registry import Registry
 from zoogen.meta.schema import Model
 from zoogen.records import VerificationRecord, parse_date
+
+STALE = "stale"
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,11 @@ class Remeasured:
     environment: str | None
     images: int | None
     subset: bool
+    changed: tuple[str, ...] = ()  # what changed since (number, weights, config, tolerance): empty when current
+
+    @property
+    def current(self) -> bool:
+        return not self.changed
 
 
 def by_date(records: list[VerificationRecord]) -> list[VerificationRecord]:
@@ -34,15 +48,22 @@ def hardware(record: VerificationRecord) -> str | None:
     return env.device_name or env.cpu or env.device
 
 
-def remeasured(records: list[VerificationRecord], task: str, dataset: str, metric: str) -> Remeasured | None:
-    """The newest evaluated record's check of ``metric`` (None when no record measured it)."""
+def remeasured(model: Model, records: list[VerificationRecord], task: str, dataset: str, metric: str, *,
+               configs_root: Path | None = None, registry: Registry | None = None) -> Remeasured | None:
+    """The newest evaluated record's check of ``metric`` (None when no record measured it).
+
+    ``configs_root``: where the model's config lies (the zoo's folder), to compare the record with it.
+    """
     for record in reversed(by_date(records)):
         if not record.evaluated:
             continue
         for check in record.metrics:
             if (check.task, check.dataset, check.metric) == (task, dataset, metric):
-                return Remeasured(check.measured, text(check.verdict), check.tolerance, hardware(record),
-                                  record.environment.date, record.environment.tag, record.images, record.subset)
+                changes = currency(model, record, configs_root=configs_root, registry=registry).changes
+                verdict = STALE if changes else text(direction(check, registry))
+                return Remeasured(check.measured, verdict, check.tolerance, hardware(record),
+                                  record.environment.date, record.environment.tag, record.images, record.subset,
+                                  tuple(change.value for change in changes))
     return None
 
 
@@ -51,16 +72,19 @@ def text(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def overall_verdict(records: list[VerificationRecord], model: Model, task: str, dataset: str) -> Remeasured | None:
-    """One verdict for a model's row: ``drift`` if any metric drifted, ``passed`` if all checked passed."""
-    checks = [remeasured(records, task, dataset, metric) for result in model.results
-              if (result.task, result.dataset) == (task, dataset) for metric in result.metrics]
-    judged = [c for c in checks if c is not None and c.verdict in ("passed", "drift")]
-    if not judged:
-        others = [c for c in checks if c is not None]
-        return others[0] if others else None
-    drift = [c for c in judged if c.verdict == "drift"]
-    return drift[0] if drift else judged[0]
+def overall_verdict(records: list[VerificationRecord], model: Model, task: str, dataset: str, *,
+                    configs_root: Path | None = None) -> Remeasured | None:
+    """One verdict for a model's row: ``stale`` if its record is, else ``drift`` (or ``better``) if any metric
+    is flagged, ``passed`` if all checked passed."""
+    checks = [remeasured(model, records, task, dataset, metric, configs_root=configs_root)
+              for result in model.results if (result.task, result.dataset) == (task, dataset)
+              for metric in result.metrics]
+    found = [c for c in checks if c is not None]
+    for wanted in (STALE, "drift", "better", "passed"):
+        hits = [c for c in found if c.verdict == wanted]
+        if hits:
+            return hits[0]
+    return found[0] if found else None
 
 
 def plain(value: Any) -> Any:

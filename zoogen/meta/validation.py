@@ -68,8 +68,8 @@ def report(
     for item in items:
         path = data_path(data, item["loc"])
         wrong.append((path, item["type"]))
-        field = ".".join(str(part) if not isinstance(part, int) else f"[{part}]" for part in path).replace(".[", "[")
-        field = f"{prefix}.{field}" if prefix and field else (prefix or field or None)
+        written = ".".join(str(part) if not isinstance(part, int) else f"[{part}]" for part in path).replace(".[", "[")
+        field = f"{prefix}.{written}" if prefix and written else (prefix or written or None)
         kind = "warning" if item["type"] in WARNING_TYPES else level
-        diags.add(kind, _message(item), doc.at(*base, *path), field)
+        diags.add(kind, _message(dict(item)), doc.at(*base, *path), field)
     return wrong

@@ -153,7 +153,7 @@ def check_size(text: str, path: Path) -> None:
                                 _at(path, event))
             close(1, 1, event.anchor, event)
         elif isinstance(event, yaml.AliasEvent):
-            size, height = anchors.get(event.anchor, (1, 1))
+            size, height = anchors.get(event.anchor or "", (1, 1))
             close(size, height, None, event)
 
 

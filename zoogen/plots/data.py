@@ -3,14 +3,17 @@
 A plot shows one task and dataset: the task's primary metric (registry) against inference speed, one point
 per model, all speeds taken the same way. Published speeds are grouped by hardware, backend, batch size and
 precision; speeds re-measured by ``zoogen verify`` by the device they ran on. The two are never mixed; a
-re-measured group with enough points is preferred to a published one.
+re-measured group with enough points is preferred to a published one. A record that is no longer current
+(`zoogen.currency`) gives its points the verdict ``stale`` and no re-measured plot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from zoogen.currency import currency, direction
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Model, SpeedRecord, Zoo
 from zoogen.records import Status, Verdict, VerificationRecord, parse_date, slugify
@@ -18,6 +21,7 @@ from zoogen.records import Status, Verdict, VerificationRecord, parse_date, slug
 MIN_POINTS = 3
 PUBLISHED = "published"
 MEASURED = "measured"
+STALE = "stale"  # the verdict of a point whose record measured another number, checkpoint or config
 
 # Used until the registry names a primary metric for the task (its ``primary`` key).
 FALLBACK_PRIMARY = {"Object Detection": "box AP", "Instance Segmentation": "mask AP"}
@@ -31,7 +35,7 @@ class PlotPoint:
     accuracy: float
     fps: float
     resolution: tuple[int, int] | None = None
-    verdict: str | None = None  # "passed" | "drift" | None: the accuracy against its re-measurement
+    verdict: str | None = None  # "passed" | "drift" | "better" | "stale" | None: against its re-measurement
     measured_accuracy: float | None = None
 
     @property
@@ -101,13 +105,14 @@ def _accuracy(model: Model, task: str, dataset: str, metric: str, registry: Regi
 
 
 def _check(record: VerificationRecord | None, task: str, dataset: str, metric: str,
-           registry: Registry) -> tuple[str | None, float | None]:
+           registry: Registry, current: bool = True) -> tuple[str | None, float | None]:
     if record is None or not record.evaluated:
         return None, None
     for check in record.metrics:
         same = _metric_key(registry, check.metric, task, dataset) == metric
-        if same and (check.task, check.dataset) == (task, dataset) and check.verdict in ("passed", "drift"):
-            return Verdict(check.verdict).value, check.measured
+        if same and (check.task, check.dataset) == (task, dataset) \
+                and check.verdict in (Verdict.PASSED, Verdict.DRIFT, Verdict.BETTER):
+            return (direction(check, registry).value if current else STALE), check.measured
     return None, None
 
 
@@ -131,7 +136,8 @@ def _newest_with_speed(records: list[VerificationRecord]) -> dict[str, Verificat
 
 
 def _candidates(models: list[Model], task: str, dataset: str, titles: Mapping[str, str],
-                records: Mapping[str, list[VerificationRecord]], registry: Registry) -> list[Plot]:
+                records: Mapping[str, list[VerificationRecord]], registry: Registry,
+                configs_root: Path | None = None) -> list[Plot]:
     metric = primary_metric(registry, task)
     if metric is None:
         return []
@@ -144,7 +150,8 @@ def _candidates(models: list[Model], task: str, dataset: str, titles: Mapping[st
         if accuracy is None:
             continue
         newest = max(records.get(model.name, []), key=lambda r: parse_date(r.environment.date), default=None)
-        verdict, measured_accuracy = _check(newest, task, dataset, metric, registry)
+        current = newest is None or currency(model, newest, configs_root=configs_root, registry=registry).current
+        verdict, measured_accuracy = _check(newest, task, dataset, metric, registry, current)
         title = titles.get(model.method, model.method)
         for speed in model.speed:
             key = _published_key(speed)
@@ -159,13 +166,18 @@ def _candidates(models: list[Model], task: str, dataset: str, titles: Mapping[st
                 plot.points.append(PlotPoint(model.name, model.method, title, accuracy, speed.fps,
                                              speed.resolution, verdict, measured_accuracy))
         for device, record in _newest_with_speed(records.get(model.name, [])).items():
+            if not currency(model, record, configs_root=configs_root, registry=registry).current:
+                continue  # its speed was measured for another checkpoint or config: no re-measured point
             verdict, measured_accuracy = _check(record, task, dataset, metric, registry)
             plot = measured.get(device)
             if plot is None:
                 plot = measured[device] = Plot(task, dataset, metric, MEASURED, device, higher_is_better=higher,
                                                batch_size=1)
-            plot.points.append(PlotPoint(model.name, model.method, title, accuracy, float(record.speed.fps),
-                                         None, verdict, measured_accuracy))
+            fps = record.speed.fps if record.speed is not None else None  # `_newest_with_speed`: never None
+            if fps is None:
+                continue
+            plot.points.append(PlotPoint(model.name, model.method, title, accuracy, float(fps), None, verdict,
+                                         measured_accuracy))
             env = record.environment
             versions = [f"PyTorch {env.torch}" if env.torch else "", f"mmdet {env.mmdet}" if env.mmdet else ""]
             plot.versions += [v for v in versions if v and v not in plot.versions]
@@ -193,12 +205,15 @@ def _task_datasets(models: Iterable[Model]) -> list[tuple[str, str]]:
 
 def plots_for(models: list[Model], titles: Mapping[str, str],
               records: Mapping[str, list[VerificationRecord]] | None = None,
-              registry: Registry | None = None) -> list[Plot]:
-    """One plot per task and dataset of ``models`` that has at least three comparable points."""
+              registry: Registry | None = None, configs_root: Path | None = None) -> list[Plot]:
+    """One plot per task and dataset of ``models`` that has at least three comparable points.
+
+    ``configs_root``: where the models' configs are (the zoo's folder), to tell current records from stale.
+    """
     registry = registry or load_registry()
     out = []
     for task, dataset in _task_datasets(models):
-        plot = _best(_candidates(models, task, dataset, titles, records or {}, registry))
+        plot = _best(_candidates(models, task, dataset, titles, records or {}, registry, configs_root))
         if plot is not None:
             plot.points.sort(key=lambda p: (p.fps, p.accuracy, p.model))
             out.append(plot)
@@ -207,7 +222,8 @@ def plots_for(models: list[Model], titles: Mapping[str, str],
 
 def overview_plots(zoo: Zoo, records: Mapping[str, list[VerificationRecord]] | None = None) -> list[Plot]:
     """The plots of the overview: every model of the zoo."""
-    return plots_for(zoo.models, {m.id: m.title for m in zoo.methods}, records, getattr(zoo, "registry", None))
+    return plots_for(zoo.models, {m.id: m.title for m in zoo.methods}, records, getattr(zoo, "registry", None),
+                     getattr(zoo, "root", None))
 
 
 def method_plots(zoo: Zoo, method_id: str,
@@ -216,4 +232,5 @@ def method_plots(zoo: Zoo, method_id: str,
     method = next((m for m in zoo.methods if m.id == method_id), None)
     if method is None:
         return []
-    return plots_for(method.models, {method.id: method.title}, records, getattr(zoo, "registry", None))
+    return plots_for(method.models, {method.id: method.title}, records, getattr(zoo, "registry", None),
+                     getattr(zoo, "root", None))

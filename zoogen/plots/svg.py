@@ -22,7 +22,8 @@ SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 FONT_FAMILY = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "DejaVu Sans",
                "sans-serif"]
-MARKERS = {"passed": "D", "drift": "X", None: "o"}
+MARKERS = {"passed": "D", "drift": "X", "better": "^", "stale": "s", None: "o"}
+VERDICT_WORDS = {"passed": "verified", "drift": "drift", "better": "better than published", "stale": "stale"}
 # Colour-blind-friendly qualitative colours (Okabe-Ito, then Tableau 10 and the rest of tab20).
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
@@ -46,7 +47,7 @@ def point_title(point: Plot | None, p: PlotPoint, words: Words, metric_name: str
         lines[-1] += f", {p.resolution[0]}x{p.resolution[1]}"
     if p.verdict:
         measured = f" {_number(p.measured_accuracy)}" if p.measured_accuracy is not None else ""
-        lines.append(f"{words('verified' if p.verdict == 'passed' else 'drift')}{measured}")
+        lines.append(f"{words(VERDICT_WORDS.get(p.verdict, 'drift'))}{measured}")
     return "\n".join(lines)
 
 
@@ -118,7 +119,7 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
                           markeredgewidth=0.5 if styles[m][0] != "white" else 1.3, label=m) for m in methods]
         handles.append(Line2D([], [], linestyle="--", color="#555555", label=words("Pareto front")))
         handles += [Line2D([], [], marker=MARKERS[v], linestyle="", color="#888888", markeredgecolor="#222222",
-                           label=words(label)) for v, label in (("passed", "verified"), ("drift", "drift"))
+                           label=words(label)) for v, label in VERDICT_WORDS.items()
                     if any(p.verdict == v for p in plot.points)]
         figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
         figure.subplots_adjust(bottom=(0.45 + 0.17 * legend_rows) / (4.6 + 0.19 * legend_rows) + 0.04,

@@ -17,6 +17,8 @@ PLOT_WORDS: dict[str, str] = {
     "Pareto front": "帕累托前沿",
     "verified": "已复现验证",
     "drift": "复现有偏差",
+    "better than published": "优于公布值",
+    "stale": "已过时（记录与当前数值、权重或配置不符）",
     "not verified": "未验证",
     "{metric} against inference speed: {task} on {dataset}":
         "{metric} 与推理速度：{dataset} 上的{task}",

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import jinja2
 
+from zoogen.currency import Currency, currencies
 from zoogen.meta.registry import load_registry
 from zoogen.meta.schema import Zoo
 from zoogen.records import VerificationRecord
 from zoogen.render import markup
+from zoogen.render.conditions import conditions_table
 from zoogen.render.links import mark_dead_links
 from zoogen.render.marks import Marker, newest_records, verdict_summary
 from zoogen.render.names import SOURCE_LANGUAGE, Names
@@ -78,9 +80,11 @@ def render_pages(
     ``language``, zoogen's own words (template texts, registry names) are in that language: the site
     turns the two renderings into a built-in catalog for the words a zoo's catalog does not have.
     """
-    names = Names.for_language(getattr(zoo, "registry", None) or load_registry(), language)  # zoo.yml overrides
+    registry = getattr(zoo, "registry", None) or load_registry()  # zoo.yml overrides
+    names = Names.for_language(registry, language)
     env = _environment(names, loader)
     newest = newest_records(records or {})
+    current = currencies(zoo.models, newest, configs_root=zoo.root, registry=registry)  # configs as the zoo has them
     pages = PageSet(footer=getattr(zoo.info, "footer", None))
     if language == SOURCE_LANGUAGE:
         pages.localised = {other: render_pages(zoo, records, loader, other) for other in LOCALISED_LANGUAGES}
@@ -88,7 +92,7 @@ def render_pages(
     common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE,
               "quick_links": " · ".join(f"{{doc}}`{page}`" for page in ("models", "statistics", REPORT_PAGE))}
 
-    def add(docname: str, template: str, extra_links: dict[str, str] | None = None, **context: object) -> None:
+    def add(docname: str, template: str, extra_links: dict[str, str] | None = None, /, **context: object) -> None:
         links = {**zoo.info.links, **(extra_links or {})}
         definitions = "\n".join(f"[{label}]: {markup.url(url)}" for label, url in links.items())
         text = env.get_template(template).render(**common, **context, link_definitions=definitions)
@@ -99,7 +103,7 @@ def render_pages(
 
     for method in zoo.methods:
         report_link = "../" * (method.id.count("/") + 1) + f"{REPORT_PAGE}.md"  # method ids may nest
-        marker = Marker(newest, report_link=report_link) if newest else None
+        marker = Marker(newest, report_link, current, names.gettext, registry) if newest else None
         builder = TableBuilder(names, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
         notes = marker.notes(method.models) if marker else []
         notes_table = Table([names.gettext(h) for h in ("Model", "Verdicts", "Hardware", "Date")], notes) \
@@ -113,12 +117,14 @@ def render_pages(
 
     add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
     add("models", "models.md.j2", table=all_models_table(zoo.models, names, titles, METHODS_DIR))
-    add(REPORT_PAGE, "verification.md.j2", table=_report_table(zoo, newest, titles, names) if newest else None)
+    add(REPORT_PAGE, "verification.md.j2",
+        table=_report_table(zoo, newest, current, titles, names) if newest else None,
+        conditions=conditions_table(zoo.models, newest, names, registry) if newest else None)
     return pages
 
 
-def _report_table(zoo: Zoo, newest: Mapping[str, VerificationRecord], titles: dict[str, str],
-                  names: Names) -> Table:
+def _report_table(zoo: Zoo, newest: Mapping[str, VerificationRecord], current: Mapping[str, Currency],
+                  titles: dict[str, str], names: Names) -> Table:
     report_rows = []
     for model in zoo.models:
         record = newest.get(model.name)
@@ -126,7 +132,8 @@ def _report_table(zoo: Zoo, newest: Mapping[str, VerificationRecord], titles: di
         report_rows.append([
             method_link(model.method, METHODS_DIR, titles[model.method]),
             markup.escape(model.name),
-            markup.escape(verdict_summary(record)) if record else "-",
+            markup.escape(verdict_summary(record, current.get(model.name), names.gettext, zoo.registry))
+            if record else "-",
             markup.escape(env_info.device_name or env_info.device or "-") if env_info else "-",
             markup.escape(str(record.images)) if record and record.images else "-",
             markup.escape((env_info.date or "-")[:10]) if env_info else "-",
@@ -147,8 +154,9 @@ def _readme_url(zoo: Zoo, readme: str | None) -> str | None:
 def _statistics_tables(zoo: Zoo, names: Names) -> dict[str, Table]:
     stats = zoo_statistics(zoo)
     _ = names.gettext
-    totals = [["Methods", stats.methods], ["Papers", stats.papers], ["Models", stats.models],
-              ["Checkpoints", stats.checkpoints]]
+    totals: list[tuple[str, int]]
+    totals = [("Methods", stats.methods), ("Papers", stats.papers), ("Models", stats.models),
+              ("Checkpoints", stats.checkpoints)]
     return {
         "totals": Table([_("Quantity"), _("Count")], [[_(name), str(count)] for name, count in totals], [0]),
         "per_task_dataset": Table(

@@ -29,18 +29,26 @@ from zoogen.site.markup_signature import foreign_markup
 from zoogen.site.transforms import WORDS_DOMAIN
 
 _MARKUP = re.compile(r"[\\`*\[\]<>{}]")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash-escaped punctuation character (markup.escape)
+_LINK_TEXT = re.compile(r"\[([^\[\]]+)\]\(")
 
 
 @dataclass
 class BuiltinCatalog:
     messages: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> msgid -> msgstr
     cells: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> cell text -> translated text
+    link_words: dict[str, str] = field(default_factory=dict)  # link texts in data cells (verification marks)
 
 
-def page_messages(source: str, translated: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(messages, data cells) that differ between a page's English and translated renderings."""
+def page_messages(source: str, translated: str,
+                  link_words: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """(messages, data cells) that differ between a page's English and translated renderings.
+
+    Link texts that differ inside data cells (``[↻ stale: number](...)``) go into ``link_words``.
+    """
     messages: dict[str, str] = {}
     cells: dict[str, str] = {}
+    link_words = {} if link_words is None else link_words
     source_lines, translated_lines = source.splitlines(), translated.splitlines()
     if len(source_lines) != len(translated_lines):  # a template whose translation spans lines: skip the page
         return messages, cells
@@ -58,8 +66,14 @@ def page_messages(source: str, translated: str) -> tuple[dict[str, str], dict[st
                 if en_cell == other_cell:
                     continue
                 messages[en_cell] = other_cell
-                if not is_header and not _MARKUP.search(en_cell + other_cell):
-                    cells[en_cell] = other_cell
+                if is_header:
+                    continue
+                plain_en, plain_other = _ESCAPED.sub("", en_cell), _ESCAPED.sub("", other_cell)
+                if not _MARKUP.search(plain_en + plain_other):  # plain text, or escapes only
+                    cells[_ESCAPED.sub(r"\1", en_cell)] = _ESCAPED.sub(r"\1", other_cell)
+                en_links, other_links = _LINK_TEXT.findall(en_cell), _LINK_TEXT.findall(other_cell)
+                if len(en_links) == len(other_links):
+                    link_words.update((a, b) for a, b in zip(en_links, other_links, strict=True) if a != b)
         elif en.startswith("- "):
             messages[en[2:].strip()] = other[2:].strip()
         else:
@@ -71,7 +85,7 @@ def builtin_catalog(source: PageSet, translated: PageSet, prefix: str = "") -> B
     """Messages and data cells of every page (docnames carry ``prefix/`` inside another site)."""
     catalog = BuiltinCatalog()
     for docname, text in source.pages.items():
-        messages, cells = page_messages(text, translated.pages.get(docname, text))
+        messages, cells = page_messages(text, translated.pages.get(docname, text), catalog.link_words)
         full = f"{prefix}/{docname}" if prefix else docname
         catalog.messages[full] = messages
         catalog.cells[full] = cells
@@ -136,7 +150,7 @@ def localise(app: Sphinx, config: Config, pages: PageSet, title: str, locale_dir
         catalog = builtin_catalog(pages, translated, pages_dir)
         root = write_catalogs(catalog, Path(app.doctreedir) / BUILTIN_LOCALES, language,
                               lambda docname: docname_to_domain(docname, config.gettext_compact),
-                              registry_words(language))
+                              {**catalog.link_words, **registry_words(language)})
         config.locale_dirs = [*config.locale_dirs, str(root)]
         app.zoogen_cell_text = catalog.cells  # type: ignore[attr-defined]
     if pages_dir:  # inside another site: its name, title and footer are its own

@@ -75,9 +75,10 @@ def parse_rows(lines: list[str], columns: int) -> list[list[list[Piece]]] | None
         if len(cells) != columns:
             return None
         parsed = [parse_cell(cell) for cell in cells]
-        if any(cell is None for cell in parsed):
+        complete = [cell for cell in parsed if cell is not None]
+        if len(complete) != len(parsed):
             return None
-        rows.append(parsed)
+        rows.append(complete)
     return rows
 
 

@@ -44,7 +44,7 @@ class PlainMessages(SphinxTransform):
             return
         hidden: list[tuple[_HiddenTable, nodes.table]] = []
         for table in list(self.document.findall(nodes.table)):
-            classes = table.get("classes", [])
+            classes: list[str] = table.get("classes", [])
             if DATA_CLASS not in classes or any(c.startswith(TRANSLATE_PREFIX) for c in classes):
                 continue
             if not _translate_header(table, catalog):

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
 DATA_CLASS = "zoo-data"
@@ -33,7 +34,7 @@ class DataTableCells(SphinxTransform):
             if NAV_CLASS in paragraph.get("classes", []):  # links whose text is the target's title
                 paragraph["translatable"] = False
         for table in self.document.findall(nodes.table):
-            classes = table.get("classes", [])
+            classes: list[str] = table.get("classes", [])
             if DATA_CLASS not in classes:
                 continue
             prose = {int(c[len(TRANSLATE_PREFIX):]) for c in classes if c.startswith(TRANSLATE_PREFIX)}
@@ -50,6 +51,8 @@ class DataTableCells(SphinxTransform):
                                 element += nodes.Text(localised)
                         for reference in entry.findall(nodes.reference):
                             _translate_link_text(reference, words)
+                        for xref in entry.findall(addnodes.pending_xref):  # a link to a page (a mark's report)
+                            _translate_text_in(xref, words)
 
 
 def _translate_link_text(reference: nodes.reference, words: gettext.NullTranslations) -> None:
@@ -57,6 +60,16 @@ def _translate_link_text(reference: nodes.reference, words: gettext.NullTranslat
     translated = words.gettext(text)
     if translated != text:
         reference.children = [nodes.Text(translated)]
+
+
+def _translate_text_in(node: nodes.Element, words: gettext.NullTranslations) -> None:
+    """Translate a link whose text is one text node, keeping the elements around it (a cross-reference)."""
+    texts = list(node.findall(nodes.Text))
+    if len(texts) != 1:
+        return
+    translated = words.gettext(texts[0].astext())
+    if translated != texts[0].astext():
+        texts[0].parent.replace(texts[0], nodes.Text(translated))
 
 
 @cache

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
+from zoogen.currency import published_number, tolerance_for
 from zoogen.meta.registry import MetricInfo, Registry, load_registry
 from zoogen.meta.schema import Model, SpeedRecord
-from zoogen.records import MemoryCheck, MetricCheck, SpeedCheck
+from zoogen.records import Comparison, MemoryCheck, MetricCheck, SpeedCheck, Verdict
 
 __all__ = [
-    "is_subset", "judge_memory", "judge_metrics", "judge_speed", "matching_speed_record", "tolerance_for",
+    "SPEED_PROTOCOL", "is_subset", "judge_memory", "judge_metrics", "judge_speed", "matching_speed_record",
+    "metric_verdict", "tolerance_for",
 ]
 
 _EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise at the boundary
+SPEED_PROTOCOL = "MMDetection benchmark: batch 1, 5 warm-up images excluded, synchronised around each step"
 
 
 class SpeedLike(Protocol):
@@ -43,24 +46,13 @@ def is_subset(images: int, images_in_set: int | None, max_images: int | None = N
     return max_images is not None and (images_in_set is None or max_images < images_in_set)
 
 
-def _number(value: Any) -> float | None:
-    """A published metric as a float; ``"37.4"`` counts, ``"-"`` or ``"N/A"`` do not."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
-
-
-def tolerance_for(model: Model, metric: str, info: MetricInfo, registry: Registry) -> float:
-    """The model's ``Tolerance`` for ``metric`` (under any spelling), else the registry default."""
-    for name, value in (model.tolerances or {}).items():
-        if name == metric or registry.canonical("metrics", name) == info.name:
-            return float(value)
-    return float(info.tolerance)
+def metric_verdict(measured: float, published: float, tolerance: float, info: MetricInfo) -> Verdict:
+    """``passed`` within the tolerance; beyond it ``better`` (better than published, in the metric's own
+    direction) or ``drift`` (worse): both flagged."""
+    if abs(measured - published) <= tolerance + _EPSILON:
+        return Verdict.PASSED
+    above = measured > published
+    return Verdict.BETTER if above == info.higher_is_better else Verdict.DRIFT
 
 
 def judge_metrics(
@@ -85,18 +77,18 @@ def judge_metrics(
             continue
         for metric, raw in result.metrics.items():
             info = registry.metric(metric)
-            published = _number(raw)
+            published = published_number(raw)
             if info is None or not info.evaluator or published is None:
                 continue
             tolerance = tolerance_for(model, metric, info, registry)
             value = measured.get(info.evaluator)
             value = None if value is None else round(info.from_evaluator(float(value)), 4)
             if value is None:
-                verdict = "missing"
+                verdict = Verdict.MISSING
             elif subset:
-                verdict = "subset"
+                verdict = Verdict.SUBSET
             else:
-                verdict = "passed" if abs(value - published) <= tolerance + _EPSILON else "drift"
+                verdict = metric_verdict(value, published, tolerance, info)
             checks.append(
                 MetricCheck(result.task, result.dataset, metric, published, value, tolerance, verdict)
             )
@@ -153,11 +145,14 @@ def judge_speed(
         fused=fused,
         published_fps=round(shown.fps, 2) if shown else None,
         published_hardware=shown.hardware if shown else None,
-        verdict="not-comparable",
+        verdict=Comparison.NOT_COMPARABLE,
+        batch_size=1,
+        protocol=getattr(measurement, "protocol", None) or SPEED_PROTOCOL,
     )
     if record is not None and record.ms_per_image > 0:
         relative = abs(measurement.fps - record.fps) / record.fps
-        check.verdict = "passed" if relative <= registry.speed_tolerance_fraction + _EPSILON else "drift"
+        passed = relative <= registry.speed_tolerance_fraction + _EPSILON
+        check.verdict = Comparison.PASSED if passed else Comparison.DRIFT
     return check
 
 
@@ -180,9 +175,10 @@ def judge_memory(
         peak_mb=None if peak is None else round(peak, 1),
         kind=measurement.memory_kind,
         published_mb=published_mb,
-        verdict="not-comparable",
+        verdict=Comparison.NOT_COMPARABLE,
     )
     if peak is not None and published_mb and hardware_matches(published_hardware, device_name):
         relative = abs(peak - published_mb) / published_mb
-        check.verdict = "passed" if relative <= registry.speed_tolerance_fraction + _EPSILON else "drift"
+        passed = relative <= registry.speed_tolerance_fraction + _EPSILON
+        check.verdict = Comparison.PASSED if passed else Comparison.DRIFT
     return check

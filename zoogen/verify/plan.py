@@ -1,9 +1,9 @@
 """``zoogen verify plan``: which models need verifying in an environment, and why; what that costs.
 
-A model is up to date when its record for the environment tag exists, is ``ok``, and nothing it depended
-on changed since: the weights URL (whose file name carries the hash), the config file with its
-``_base_`` files (`config_fingerprint`), the published numbers, the zoogen/mmdet/mmcv/torch versions,
-and the record is not older than ``max_age``. Reads only files (no torch import, no network).
+A model is up to date when its record for the environment tag exists, is ``ok``, is current
+(`zoogen.currency`: the same weights, published numbers, config with its ``_base_`` files and tolerance),
+was measured with the installed zoogen/mmdet/mmcv/torch versions, and is not older than ``max_age``.
+Reads only files (no torch import, no network).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from zoogen.currency import Change, currency
 from zoogen.meta.configs import resolve_config
 from zoogen.meta.schema import Model
-from zoogen.records import VerificationRecord, environment_tag, parse_date
-from zoogen.verify.config_check import config_fingerprint
+from zoogen.records import Status, VerificationRecord, environment_tag, parse_date
 from zoogen.verify.environment import cpu_model, package_version
 
 __all__ = ["Estimate", "PlanEntry", "current_versions", "estimate", "local_cpu_tag", "plan"]
@@ -39,8 +39,9 @@ class PlanEntry:
 def current_versions() -> dict[str, str | None]:
     """Installed versions of zoogen, mmdet, mmcv and torch (torch's local part dropped)."""
     versions = {name: package_version(name) for name in VERSIONED}
-    if versions.get("torch"):
-        versions["torch"] = versions["torch"].split("+")[0]
+    torch = versions.get("torch")
+    if torch:
+        versions["torch"] = torch.split("+")[0]
     return versions
 
 
@@ -56,31 +57,26 @@ def _record_for(records: Sequence[VerificationRecord], tag: str) -> Verification
     return None
 
 
+_REASON = {
+    Change.WEIGHTS: "the weights {}",
+    Change.CONFIG: "the config {}",
+    Change.NUMBER: "a published number changed ({})",
+    Change.TOLERANCE: "a tolerance changed ({})",
+}
+
+
 def _reasons(model: Model, record: VerificationRecord | None, *, tag: str, configs_root: Path | None,
              versions: Mapping[str, str | None], max_age: timedelta | None, now: datetime) -> list[str]:
-    from zoogen.verify.runner import published_numbers
-
     if record is None:
         return [f"no record for this environment ({tag})"]
     reasons: list[str] = []
-    if record.status != "ok":
+    if record.status != Status.OK:
         reasons.append(f"the last run ended with status {record.status.value} at step "
                        f"{record.step.value if record.step else '?'}")
-    if (record.checkpoint.url or None) != (model.weights or None):
-        reasons.append(f"the weights URL changed ({record.checkpoint.url} -> {model.weights})")
-    resolved = resolve_config(configs_root, model.config) if model.config else None
-    if resolved is None:
+    if resolve_config(configs_root, model.config) is None:
         reasons.append(f"the config {model.config} does not resolve under {configs_root}")
-    elif record.inputs.config_sha256 != config_fingerprint(resolved.path, configs_root):
-        what = "" if record.inputs.config_sha256 else " (the record stores no config hash)"
-        reasons.append(f"the config {resolved.name} changed (its content or a _base_ file){what}")
-    published = published_numbers(model)
-    if record.inputs.published != published:
-        changed = sorted(k for k in set(published) | set(record.inputs.published)
-                         if published.get(k) != record.inputs.published.get(k))
-        shown = ", ".join(f"{k.rsplit(' / ', 1)[-1]}: {record.inputs.published.get(k, '-')} -> {published.get(k, '-')}"
-                          for k in changed[:3])
-        reasons.append(f"a published number changed ({shown})")
+    for difference in currency(model, record, configs_root=configs_root).differences:
+        reasons.append(_REASON[difference.change].format(difference.detail))
     for name in VERSIONED:
         old = getattr(record.environment, name)
         old = old.split("+")[0] if name == "torch" and old else old

@@ -9,22 +9,19 @@ config, no data, a refused checkpoint...) becomes that model's error record (``s
 
 from __future__ import annotations
 
-import fnmatch
 import gc
-import importlib.util
 import json
-import re
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from zoogen.currency import published_numbers
 from zoogen.meta.configs import mmdet3_spelling
 from zoogen.meta.configs import resolve_config as find_config
-from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Model
 from zoogen.records import (
     CheckpointInfo,
@@ -32,15 +29,23 @@ from zoogen.records import (
     Inputs,
     RecordError,
     Status,
+    Step,
     VerificationRecord,
     find_record,
     utc_now_iso,
     write_record,
 )
-from zoogen.verify.checkpoint import load_checkpoint
 from zoogen.verify.config_check import ConfigRefused, check_config, config_fingerprint
 from zoogen.verify.fetch import MinimumRate, UncheckedChecksumWarning, fetch
 from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed
+from zoogen.verify.progress import Reporter
+from zoogen.verify.selection import (
+    default_configs_root,
+    evaluator_gap,
+    parse_shard,
+    select_models,
+    split_verifiable,
+)
 
 __all__ = [
     "ANN_FILE", "IMG_DIR", "BackendResult", "CocoData", "Reporter", "RunError", "RunSummary", "StepError",
@@ -52,7 +57,6 @@ __all__ = [
 ANN_FILE = "annotations/instances_val2017.json"
 IMG_DIR = "val2017"
 SPEED_IMAGES = 2000
-VERIFIABLE_DATASETS = ("COCO",)  # what `judge_metrics` judges (COCO-style evaluators of the registry)
 
 
 class RunError(Exception):
@@ -114,31 +118,6 @@ class Backend(Protocol):
     ) -> BackendResult: ...
 
 
-class Reporter:
-    """Progress callbacks of `run_verification`; this base class ignores them all."""
-
-    def start(self, total: int) -> None:
-        """``total`` models will be verified (skipped ones included)."""
-
-    def model_started(self, model: Model) -> None:
-        """Work on ``model`` begins."""
-
-    def step(self, model: Model, step: str) -> None:
-        """``model`` entered ``step`` (resolve, download, load, evaluate, speed)."""
-
-    def download(self, model: Model, done: int, total: int | None) -> None:
-        """Bytes of ``model``'s checkpoint so far."""
-
-    def note(self, model: Model, message: str) -> None:
-        """Something worth telling about ``model`` (which config file was used, a warning...)."""
-
-    def model_finished(self, model: Model, record: VerificationRecord, skipped: bool = False) -> None:
-        """``model`` is done (``skipped``: ``--resume`` found its record)."""
-
-    def run_note(self, message: str) -> None:
-        """Something about the run as a whole (said once, before the models start)."""
-
-
 @dataclass
 class RunSummary:
     """The records of one run, in order; ``skipped`` lists models ``--resume`` left alone."""
@@ -157,47 +136,7 @@ class RunSummary:
         return [r for r in self.records if r.drifted]
 
 
-# --- selection --------------------------------------------------------------------------------------------
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"2/4"`` -> ``(2, 4)``: the second of four shards (1-based)."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-    if not match:
-        raise ValueError(f"--shard expects I/N (e.g. 1/4), got {text!r}")
-    index, count = int(match.group(1)), int(match.group(2))
-    if count < 1 or not 1 <= index <= count:
-        raise ValueError(f"--shard {text}: I must be between 1 and N")
-    return index, count
-
-
-def select_models(
-    models: Iterable[Model], patterns: Sequence[str] = (), shard: tuple[int, int] | None = None
-) -> list[Model]:
-    """Models whose name matches any glob of ``patterns`` (all when none), sorted by name; with
-    ``shard=(i, n)`` every n-th of them starting at the i-th, so shards are disjoint and stable."""
-    chosen = sorted(
-        (m for m in models if not patterns or any(fnmatch.fnmatchcase(m.name, p) for p in patterns)),
-        key=lambda m: m.name,
-    )
-    if shard is not None:
-        index, count = shard
-        chosen = chosen[index - 1 :: count]
-    return chosen
-
-
 # --- resolving config and data ----------------------------------------------------------------------------
-
-def default_configs_root() -> Path | None:
-    """The configs shipped in the installed mmdet wheel (``mmdet/.mim/configs``), without importing it."""
-    spec = importlib.util.find_spec("mmdet")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    package = Path(next(iter(spec.submodule_search_locations)))
-    for candidate in (package / ".mim" / "configs", package.parent / "configs"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
 
 def resolve_config(config: str | None, configs_root: Path | None) -> tuple[Path, str]:
     """The config file of a metafile's ``Config`` and how to name it in the record.
@@ -301,37 +240,6 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def published_numbers(model: Model) -> dict[str, float | str]:
-    """The metafile's numbers a record is judged against: ``"task / dataset / metric"`` -> value."""
-    out: dict[str, float | str] = {}
-    for result in model.results:
-        for metric, value in result.metrics.items():
-            if isinstance(value, bool):
-                value = str(value)
-            out[f"{result.task} / {result.dataset} / {metric}"] = value if isinstance(value, int | float | str) \
-                else str(value)
-    return out
-
-
-def evaluator_gap(model: Model, registry: Registry | None = None) -> str | None:
-    """``"<task> on <dataset>"`` when nothing published for ``model`` has an evaluator in zoogen, else None.
-
-    zoogen evaluates COCO-style detection metrics (the registry's ``evaluator`` keys) on COCO; a
-    classification or pose zoo, or a model published only on another dataset, is not verifiable by it.
-    """
-    registry = registry or load_registry()
-    first = None
-    for result in model.results:
-        first = first or f"{result.task} on {result.dataset}"
-        if result.dataset not in VERIFIABLE_DATASETS:
-            continue
-        for metric in result.metrics:
-            info = registry.metric(metric)
-            if info is not None and info.evaluator:
-                return None
-    return first or "no published results"
-
-
 def verify_model(
     model: Model,
     *,
@@ -352,7 +260,7 @@ def verify_model(
         model=model.name,
         environment=replace(environment, date=utc_now_iso()),
         checkpoint=CheckpointInfo(url=model.weights),
-        inputs=Inputs(published=published_numbers(model)),
+        inputs=Inputs(published=published_numbers(model), config=model.config),
     )
     step = "resolve"
     started = time.perf_counter()
@@ -377,7 +285,7 @@ def verify_model(
             check_config(config_file, options.configs_root, trust=options.trust_configs)
         except ConfigRefused as exc:
             raise StepError("resolve", str(exc)) from None
-        record.inputs.config_sha256 = config_fingerprint(config_file, options.configs_root)
+        record.inputs.config_sha256 = config_fingerprint(config_file)
         if isinstance(data, StepError):
             raise data
         if not model.weights:
@@ -400,6 +308,8 @@ def verify_model(
             reporter.note(model, "the checkpoint's file name has no hash: its bytes could not be checked")
 
         enter("load")
+        from zoogen.verify.checkpoint import load_checkpoint  # torch: only where a model is loaded
+
         try:
             checkpoint = load_checkpoint(fetched.path, trust=options.trust_checkpoints)
         except Exception as exc:
@@ -431,11 +341,11 @@ def verify_model(
             problems.append(f"speed step failed: {result.speed_error}")
         if problems:  # the metric verdicts stand; the record says what is missing
             record.status, record.error = Status.PARTIAL, _one_line(StepError("", "; ".join(problems)))
-            record.step = "speed" if result.speed_error and not missing else "evaluate"
+            record.step = Step.SPEED if result.speed_error and not missing else Step.EVALUATE
     except StepError as exc:
-        record.status, record.step, record.error = "error", exc.step, _one_line(exc)
+        record.status, record.step, record.error = Status.ERROR, Step(exc.step), _one_line(exc)
     except Exception as exc:  # a bug or an unforeseen failure: still one record, and the run goes on
-        record.status, record.step, record.error = "error", step, _one_line(exc)
+        record.status, record.step, record.error = Status.ERROR, Step(step), _one_line(exc)
     now = time.perf_counter()
     record.timings[step] = round(record.timings.get(step, 0.0) + now - step_started, 3)
     record.timings["total"] = round(now - started, 3)
@@ -474,20 +384,6 @@ def check_run(options: VerifyOptions) -> CocoData:
 
     _check_writable(options.cache_dir or default_cache_dir(), "checkpoint cache", "--cache-dir")
     return data
-
-
-def split_verifiable(models: Sequence[Model]) -> tuple[list[Model], dict[str, list[str]]]:
-    """(models zoogen can evaluate, ``{"<task> on <dataset>": [names]}`` of those it cannot)."""
-    registry = load_registry()
-    verifiable: list[Model] = []
-    gaps: dict[str, list[str]] = {}
-    for model in models:
-        gap = evaluator_gap(model, registry)
-        if gap is None:
-            verifiable.append(model)
-        else:
-            gaps.setdefault(gap, []).append(model.name)
-    return verifiable, gaps
 
 
 def run_verification(
