@@ -163,12 +163,11 @@ def test_a_signal_in_the_middle_leaves_the_last_good_site_and_nothing_else(site:
 
 def test_a_killed_build_leaves_staging_that_the_next_build_removes(site: tuple[Path, Path]):
     zoo, out = site
-    legacy = out.parent / ".zoogen-cache" / out.name / "staging-x1"  # where older zoogen staged
-    legacy.mkdir(parents=True)
     process = start(zoo, out)
     wait_for_staging(process, out)
     process.kill()  # SIGKILL: no cleanup can run
     process.communicate(timeout=60)
+    (out.parent / ".zoogen-cache" / out.name / "staging-x1").mkdir()  # where older zoogen versions staged
     left = staging_folders(out)
     assert len(left) == 2, left  # the killed build's and the legacy one
     change_the_zoo(zoo)
