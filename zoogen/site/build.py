@@ -29,6 +29,7 @@ from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
 from zoogen.plots.source import share_loaded
+from zoogen.site.languages import LANGUAGES
 from zoogen.site.output import (
     LEGACY_STAGING,
     output_lock,
@@ -184,7 +185,7 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     parallel = (jobs or available_cores()) > 1 and "fork" in multiprocessing.get_all_start_methods()
     with output_lock(out_dir, wait=wait, on_wait=on_wait), terminate_as_interrupt(), \
             staging_folder(out_dir, leftovers=cache.glob(LEGACY_STAGING)) as staging:
-        remove_stale_swaps(out_dir, (*languages, EXPORTS_DIR))
+        remove_stale_swaps(out_dir, (*LANGUAGES, *languages, EXPORTS_DIR))
         early = EarlyBuilds(languages) if parallel else None
         finished = False
         try:
