@@ -15,6 +15,7 @@ system, nothing left behind.
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import shutil
 import signal
@@ -41,7 +42,7 @@ class OutputPlaces:
 
     def stale_staging(self) -> list[Path]:
         """Staging folders of earlier builds (both places: the output may have become a mount point)."""
-        beside = self.out.parent.glob(f".{self.out.name}.zoogen-staging-*")
+        beside = self.out.parent.glob(f".{glob.escape(self.out.name)}.zoogen-staging-*")
         within = self.out.glob(".zoogen-staging-*") if self.out.is_dir() else []
         return [path for path in (*beside, *within) if path.is_dir() and not path.is_symlink()]
 
