@@ -153,6 +153,19 @@ def test_an_import_leaving_the_repository_is_one_error_and_is_not_read(repo: Pat
     assert [model.name for model in loaded.zoo.models] == ["net_r50_fpn_1x_coco"]  # the outside one: not read
 
 
+def test_an_import_glob_leaving_the_repository_lists_nothing_there(repo: Path):
+    outside = repo.parent / "outside"
+    (outside / "deep").mkdir()
+    (outside / "deep" / "metafile.yml").write_text(METAFILE.replace("net_r50", "stolen_r50"), encoding="utf-8")
+    index = zoo_of(repo) / "model-index.yml"
+    index.write_text("Import:\n  - ../../../outside/**/metafile.yml\n", encoding="utf-8")
+    loaded = load_zoo(zoo_of(repo))
+    assert len(loaded.errors) == 1  # it names the folder the pattern starts from: refused before any listing
+    assert str(loaded.errors[0]).endswith(f"({outside.resolve()}); a metafile is read only from inside the "
+                                          "repository")
+    assert loaded.zoo.models == []
+
+
 def test_an_import_outside_the_zoo_folder_but_inside_the_repository_is_read(repo: Path):
     (repo / "configs" / "other").mkdir(parents=True)
     other = METAFILE.replace("Net", "Other").replace("net_r50", "other_r50")

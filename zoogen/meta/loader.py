@@ -107,6 +107,11 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
         if not isinstance(pattern, str) or not pattern.strip():
             diags.error("an Import entry should be a path", where, "Import")
             continue
+        start = _fixed_part(index.parent, pattern)
+        if _exists(start) and not inside(start, repository):  # not even listed: `../../**` could walk a disk
+            diags.error(f"Import entry {pattern!r} leads outside the repository {repository} ({start.resolve()}); "
+                        "a metafile is read only from inside the repository", where, "Import")
+            continue
         matches = sorted(glob.glob(pattern, root_dir=index.parent, recursive=True))
         if not matches:
             diags.warn(f"imported file not found: {pattern}", where, "Import")
@@ -129,6 +134,20 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
                 seen.add(resolved)
                 files.append(file)
     return files
+
+
+def _fixed_part(folder: Path, pattern: str) -> Path:
+    """The part of an Import pattern before its first wildcard, as a path from ``folder``."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if any(char in part for char in "*?[")), len(parts))
+    return folder.joinpath(*parts[:fixed])
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long
+        return False
 
 
 def _read_method(metafile: Path, identifier: str, registry: Registry, diags: Diagnostics,
