@@ -62,10 +62,17 @@ def test_a_failed_rebuild_shows_on_every_page_until_the_next_good_build(tmp_path
         assert "error" in log.read_text()  # and the terminal says it too
 
         zoo_yml.write_text("title: Mended zoo\n", encoding="utf-8")
-        wait_for(lambda: (s := state(base))["version"] > failed["version"] and s["error"] is None, 180,
-                 "the next good build", process)
+        mended = wait_for(lambda: (s := state(base))["version"] > failed["version"] and s["error"] is None and s,
+                          180, "the next good build", process)
         assert all(found == [] for found in banners(base).values())
         assert "Mended zoo" in fetch(f"{base}/en/index.html")
+
+        # the zoo loads, Sphinx fails (a reference to no page: warnings are errors): the same banner
+        zoo_yml.write_text("title: Mended zoo\nintro: 'See {doc}`no-such-page`.'\n", encoding="utf-8")
+        sphinx_failed = wait_for(lambda: (s := state(base))["version"] > mended["version"] and s, 180,
+                                 "the rebuild that Sphinx fails", process)
+        assert "no-such-page" in (sphinx_failed["error"] or ""), sphinx_failed
+        assert all(len(found) == 1 and "no-such-page" in found[0][1] for found in banners(base).values())
     finally:
         process.terminate()
         process.wait(timeout=30)
