@@ -32,8 +32,8 @@ from zoogen.plots.source import share_loaded
 from zoogen.site.languages import LANGUAGES
 from zoogen.site.output import (
     LEGACY_STAGING,
+    finish_interrupted_swaps,
     output_lock,
-    remove_stale_swaps,
     staging_folder,
     swap_into_place,
     terminate_as_interrupt,
@@ -185,7 +185,7 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     parallel = (jobs or available_cores()) > 1 and "fork" in multiprocessing.get_all_start_methods()
     with output_lock(out_dir, wait=wait, on_wait=on_wait), terminate_as_interrupt(), \
             staging_folder(out_dir, leftovers=cache.glob(LEGACY_STAGING)) as staging:
-        remove_stale_swaps(out_dir, (*LANGUAGES, *languages, EXPORTS_DIR))
+        finish_interrupted_swaps(out_dir, (*LANGUAGES, *languages, EXPORTS_DIR))
         early = EarlyBuilds(languages) if parallel else None
         finished = False
         try:

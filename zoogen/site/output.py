@@ -104,12 +104,17 @@ def staging_folder(out: Path, leftovers: Iterable[Path] = ()) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def remove_stale_swaps(out: Path, parts: Iterable[str]) -> None:
-    """``.<part>.old`` folders that a build killed in the middle of a swap left in ``out``."""
+def finish_interrupted_swaps(out: Path, parts: Iterable[str]) -> None:
+    """Undo what a build killed in the middle of a swap left in ``out``: a ``.<part>.old`` folder is put back
+    when ``<part>`` is missing (it is the last good one), else removed."""
     for part in parts:
         old = out / f".{part}.old"
-        if old.is_dir() and not old.is_symlink():
+        if not old.is_dir() or old.is_symlink():
+            continue
+        if (out / part).exists():
             shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(old, out / part)
 
 
 def swap_into_place(new: Path, final: Path) -> None:
