@@ -245,7 +245,10 @@ def test_a_full_disk_leaves_the_last_good_site_and_nothing_else(good_site: tuple
     done = build(zoo, out)
     assert done.returncode == 1
     message = done.stderr.strip().splitlines()
-    assert len(message) == 1 and "No space left on device" in message[0], done.stderr
+    assert len(message) == 1, done.stderr
+    assert message[0].startswith(f"zoogen: cannot write the site {out}: No space left on device"), message[0]
+    assert message[0].endswith("the last good site is left as it was; free some space and build again")
+    assert "zoogen-staging" not in message[0]  # no folder that is gone by now
     assert snapshot(out) == before
     assert {path.relative_to(disk) for path in disk.rglob("*")} == names | {Path("filler")}
     assert abs(_used(disk) - used) <= 64 * 1024  # the staging's megabytes are given back

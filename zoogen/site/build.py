@@ -212,7 +212,12 @@ def _build(zoo: Path, out_dir: Path, cache: Path, staging: Path, languages: Sequ
     exports: list[Path] = []
 
     def stage_language_neutral() -> None:  # the exports, at the site's root: while the languages build
-        exports.append(stage_exports(zoo, results, strict, staging))
+        try:
+            exports.append(stage_exports(zoo, results, strict, staging))
+        except ZoogenError as error:
+            if isinstance(error.__cause__, OSError):  # a full disk: said once, for the whole site
+                raise error.__cause__ from None
+            raise
 
     if early is not None:
         seconds = early.build((zoo, results, strict), rendered, jobs_args, meanwhile=stage_language_neutral)

@@ -153,7 +153,8 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 def write_failure(error: OSError, out: Path) -> ZoogenError:
     """One message for a write that failed while building ``out`` (a full disk first of all)."""
     what = error.strerror or str(error)
-    where = f" ({error.filename})" if error.filename else ""
+    staged = error.filename and "zoogen-staging-" in str(error.filename)  # gone by the time this is read
+    where = f" ({error.filename})" if error.filename and not staged else ""
     hint = "; free some space and build again" if error.errno in DISK_FULL else ""
     return ZoogenError(f"cannot write the site {out}: {what}{where}; the last good site is left as it "
                        f"was{hint}")
