@@ -47,7 +47,7 @@ def test_a_failed_rebuild_shows_in_the_open_pages_of_both_languages(browser, tmp
             assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
             top = browser.execute_script(
                 f"return document.getElementById('{FAILURE_BANNER_ID}').getBoundingClientRect().top")
-            assert top == 0  # in view, at the top
+            assert 0 <= top < 50  # in view, at the top
 
         zoo_yml.write_text("title: Mended zoo\n", encoding="utf-8")
         for language, tab in tabs.items():
