@@ -42,7 +42,7 @@ def test_a_failed_rebuild_shows_in_the_open_pages_of_both_languages(browser, tmp
             browser.switch_to.window(tab)
             text = wait_for(browser, BANNER_TEXT, 120)
             assert FAILURE_HEADINGS[language] in text
-            assert f"zoo.yml:3: error: table.columns: unknown column '{HOSTILE_COLUMN}'" in text
+            assert f"zoo.yml:3: error: table.columns: unknown column {HOSTILE_COLUMN!r}" in text
             assert browser.title != "owned"  # the error's markup is text, not an element
             assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
             top = browser.execute_script(
