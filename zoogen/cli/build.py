@@ -91,8 +91,11 @@ def _stale(loaded: LoadedZoo, results: Path, configs_root: Path | None) -> list[
 @click.option("--links", "links_report", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A link-health report (zoogen links --json) whose dead links the tables mark "
                    "[default: links_report of zoo.yml].")
+@click.option("--no-wait", is_flag=True,
+              help="Fail at once when another build is writing to --out (default: wait for it).")
 @strict_option
-def build_command(lang: str, zoo: Path, out: Path, results: Path, links_report: Path | None, strict: bool) -> None:
+def build_command(lang: str, zoo: Path, out: Path, results: Path, links_report: Path | None, no_wait: bool,
+                  strict: bool) -> None:
     """Validate the zoo and build its site with Sphinx (warnings are errors)."""
     from zoogen.meta.zooinfo import LINKS_ENVIRONMENT
     from zoogen.render.links import dead_urls
@@ -115,9 +118,13 @@ def build_command(lang: str, zoo: Path, out: Path, results: Path, links_report: 
     languages = LANGUAGES if lang == "all" else (lang,)
     try:
         built = build_site(zoo.resolve(), out, languages,
-                           results=results.resolve() if results.is_dir() else None, strict=strict)
+                           results=results.resolve() if results.is_dir() else None, strict=strict,
+                           wait=not no_wait, on_wait=lambda message: click.echo(f"zoogen: {message}", err=True))
     except ZoogenError as error:
         _fail(error)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the staging is gone, the last good site stays
+        click.secho("zoogen: build interrupted; the last good site is left as it was", err=True, fg="red")
+        sys.exit(130)
     for result in built:
         click.echo(f"{result.language}: {result.output} ({result.seconds:.1f} s)")
 

@@ -89,7 +89,7 @@ def write_exports(zoo: Zoo, out: Path, records: Mapping[str, list[VerificationRe
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:
-        raise ZoogenError(f"{out}: cannot write the exports: {exc.strerror or exc}") from None
+        raise ZoogenError(f"{out}: cannot write the exports: {exc.strerror or exc}") from exc
     return ExportSummary(out, {name: len(text.encode("utf-8")) for name, text in files.items()})
 
 

@@ -14,11 +14,13 @@ from zoogen.meta.configs import resolve_config
 from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
 from zoogen.meta.metafile import MetafileReader
 from zoogen.meta.names import unique_method_id, unsafe_file_name, unsafe_relative_path
+from zoogen.meta.paths import inside
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Collection, Method, Model, Zoo, ZooInfo
 from zoogen.meta.unknown import UnknownNames
 from zoogen.meta.yaml_source import YamlError, load_yaml
 from zoogen.meta.zooinfo import load_zoo_info
+from zoogen.project import repository_root
 
 INDEX_FILE = "model-index.yml"
 
@@ -97,6 +99,7 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
         diags.error("Import should be a list of paths", doc.at(import_key), "Import")
         return []
     root = index.parent.resolve()
+    repository = repository_root(root)
     files: list[Path] = []
     seen: set[Path] = set()
     for position, pattern in enumerate(patterns):
@@ -104,24 +107,47 @@ def _imports(index: Path, diags: Diagnostics) -> list[Path]:
         if not isinstance(pattern, str) or not pattern.strip():
             diags.error("an Import entry should be a path", where, "Import")
             continue
-        outside = unsafe_relative_path(pattern)
-        if outside:
-            diags.warn(f"Import entry {pattern!r} {outside}: it leaves the index's folder", where, "Import")
+        start = _fixed_part(index.parent, pattern)
+        if _exists(start) and not inside(start, repository):  # not even listed: `../../**` could walk a disk
+            diags.error(f"Import entry {pattern!r} leads outside the repository {repository} ({start.resolve()}); "
+                        "a metafile is read only from inside the repository", where, "Import")
+            continue
         matches = sorted(glob.glob(pattern, root_dir=index.parent, recursive=True))
         if not matches:
             diags.warn(f"imported file not found: {pattern}", where, "Import")
-        for match in matches:
-            file = index.parent / match
-            if not file.is_file():
-                continue
+        found = [index.parent / match for match in matches if (index.parent / match).is_file()]
+        escaping = [file for file in found if not inside(file, repository)]
+        if escaping:  # one error for the entry, and none of its files is read
+            diags.error(f"Import entry {pattern!r} leads outside the repository {repository} "
+                        f"({escaping[0].resolve()}{f' and {len(escaping) - 1} more' if len(escaping) > 1 else ''}); "
+                        "a metafile is read only from inside the repository", where, "Import")
+            continue
+        outside = unsafe_relative_path(pattern)
+        if outside:
+            diags.warn(f"Import entry {pattern!r} {outside}: it leaves the index's folder", where, "Import")
+        for file in found:
             resolved = file.resolve()
             if not outside and not resolved.is_relative_to(root):
-                diags.warn(f"Import entry {pattern!r} leads to {match} outside the index's folder (a link)",
-                           where, "Import")
+                diags.warn(f"Import entry {pattern!r} leads to {file.relative_to(index.parent)} outside the "
+                           "index's folder (a link)", where, "Import")
             if resolved not in seen:  # a file matched by two globs is read once
                 seen.add(resolved)
                 files.append(file)
     return files
+
+
+def _fixed_part(folder: Path, pattern: str) -> Path:
+    """The part of an Import pattern before its first wildcard, as a path from ``folder``."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if any(char in part for char in "*?[")), len(parts))
+    return folder.joinpath(*parts[:fixed])
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long
+        return False
 
 
 def _read_method(metafile: Path, identifier: str, registry: Registry, diags: Diagnostics,

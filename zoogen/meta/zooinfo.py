@@ -12,12 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from zoogen.errors import Diagnostics
+from zoogen.errors import Diagnostics, Location
 from zoogen.meta import validation
+from zoogen.meta.paths import links_out, repository_path
 from zoogen.meta.registry import Registry
 from zoogen.meta.schema import Mirror, ProseTable, Section, TableColumn, ZooInfo
 from zoogen.meta.yaml_source import YamlDocument, YamlError, load_yaml
 from zoogen.meta.zoo_schema import ProseTableSpec, SectionSpec, ZooSpec
+from zoogen.project import repository_root
 
 ZOO_FILE = "zoo.yml"
 
@@ -26,19 +28,30 @@ def load_zoo_info(root: Path, registry: Registry, diags: Diagnostics) -> ZooInfo
     """Read ``root/zoo.yml``; a zoo without one gets the defaults."""
     path = root / ZOO_FILE
     if not path.is_file():
-        return ZooInfo(locale_dir=root / "locales")
+        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags))
     try:
         doc = load_yaml(path)
     except YamlError as exc:
         diags.error(str(exc), exc.location)
-        return ZooInfo(locale_dir=root / "locales")
+        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags))
     doc.warn_duplicate_keys(diags)
     data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         diags.error(f"zoo.yml should be a mapping of settings, got {_kind(data)}", doc.at())
-        return ZooInfo(locale_dir=root / "locales")
+        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags))
     spec = _validate(doc, data, diags)
     return _info(spec, root, doc, registry, diags)
+
+
+def _locale_dir(root: Path, written: str | None, where: Location, diags: Diagnostics) -> Path | None:
+    """The catalogs' folder (default: ``locales`` beside zoo.yml): inside the repository, and so is every
+    file it links to (`zoogen i18n update` writes there, Sphinx compiles catalogs there)."""
+    repository = repository_root(root)
+    folder = repository_path(root, written or "locales", repository, where, "locale_dir", diags)
+    for link, target in links_out(folder, repository) if folder else []:
+        diags.error(f"{link} is a link to {target}, outside the repository {repository}; catalogs stay "
+                    "inside the repository", where, "locale_dir")
+    return folder
 
 
 def _kind(value: Any) -> str:
@@ -77,24 +90,27 @@ def _without(data: dict[str, Any], wrong: list[tuple[tuple[Any, ...], str]]) -> 
 LINKS_ENVIRONMENT = "ZOOGEN_LINKS"  # set by `zoogen build --links FILE`; wins over zoo.yml's links_report
 
 
-def _links_report(root: Path, configured: str | None) -> Path | None:
-    """The link-health report whose dead links the tables mark: ``$ZOOGEN_LINKS``, else zoo.yml's."""
+def _links_report(root: Path, configured: str | None, where: Location, diags: Diagnostics) -> Path | None:
+    """The link-health report whose dead links the tables mark: ``$ZOOGEN_LINKS`` (the command line's
+    ``--links``: anywhere), else zoo.yml's (inside the repository: `zoogen links` writes it)."""
     if os.environ.get(LINKS_ENVIRONMENT):
         return Path(os.environ[LINKS_ENVIRONMENT]).resolve()
-    return (root / configured).resolve() if configured else None
+    if not configured:
+        return None
+    return repository_path(root, configured, repository_root(root), where, "links_report", diags)
 
 
 def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diags: Diagnostics) -> ZooInfo:
     info = ZooInfo(
         title=spec.title,
         intro=spec.intro,
-        locale_dir=(root / (spec.locale_dir or "locales")).resolve(),
+        locale_dir=_locale_dir(root, spec.locale_dir, doc.at("locale_dir"), diags),
         config_base_url=spec.config_base_url,
         links=dict(spec.links),
         group_by_tasks=spec.table.group_by != "dataset",
         footer=spec.footer.strip() if spec.footer else None,
         mirrors=[Mirror(m.primary, m.mirror) for m in spec.mirrors],
-        links_report=_links_report(root, spec.links_report),
+        links_report=_links_report(root, spec.links_report, doc.at("links_report"), diags),
         registry_overrides=spec.registry.model_dump(exclude_unset=True),
         trusted_prose=frozenset(spec.trusted_prose),
     )

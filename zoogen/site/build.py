@@ -13,8 +13,8 @@ import io
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +29,17 @@ from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
 from zoogen.plots.source import share_loaded
+from zoogen.site.languages import LANGUAGES
+from zoogen.site.output import (
+    LEGACY_STAGING,
+    finish_interrupted_swaps,
+    output_lock,
+    staging_folder,
+    swap_into_place,
+    terminate_as_interrupt,
+    write_failure,
+    write_text_atomic,
+)
 from zoogen.site.source import RenderedZoo, provided, render_zoo
 
 REDIRECT = """<!DOCTYPE html>
@@ -154,52 +165,71 @@ def available_cores() -> int:
 
 
 def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: Path | None,
-               strict: bool, jobs: int | None = None) -> list[BuildResult]:
+               strict: bool, jobs: int | None = None, wait: bool = True,
+               on_wait: Callable[[str], None] | None = None) -> list[BuildResult]:
     """Render the zoo once, build every language into staging, then swap each into ``out_dir/<language>``.
 
     With more than one core (``jobs``, default: the cores this process may use), each language builds in a
     process of its own, started before the rendering and sent it (`EarlyBuilds`); with one, here, in turn.
+    One build at a time writes to ``out_dir`` (another one: wait, saying so through ``on_wait``, or fail
+    when not ``wait``); a failure of any kind, SIGTERM included, leaves the last good site and no staging
+    (`zoogen.site.output`).
     """
     zoo = zoo.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir(out_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    parallel = (jobs or available_cores()) > 1 and "fork" in multiprocessing.get_all_start_methods()
-    early = EarlyBuilds(languages) if parallel else None
     try:
-        return _build(zoo, out_dir, cache, languages, results, strict, early)
-    finally:
-        if early is not None:
-            early.stop()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        cache = cache_dir(out_dir)
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_failure(error, out_dir) from None
+    parallel = (jobs or available_cores()) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    with output_lock(out_dir, wait=wait, on_wait=on_wait), terminate_as_interrupt(), \
+            staging_folder(out_dir, leftovers=cache.glob(LEGACY_STAGING)) as staging:
+        finish_interrupted_swaps(out_dir, (*LANGUAGES, *languages, EXPORTS_DIR))
+        early = EarlyBuilds(languages) if parallel else None
+        finished = False
+        try:
+            built = _build(zoo, out_dir, cache, staging, languages, results, strict, early)
+            finished = True
+            return built
+        except OSError as error:
+            raise write_failure(error, out_dir) from None
+        finally:
+            if early is not None:
+                early.stop(abort=not finished)  # before the staging folder goes: nothing writes there after
 
 
-def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], results: Path | None, strict: bool,
-           early: EarlyBuilds | None) -> list[BuildResult]:
+def _build(zoo: Path, out_dir: Path, cache: Path, staging: Path, languages: Sequence[str], results: Path | None,
+           strict: bool, early: EarlyBuilds | None) -> list[BuildResult]:
     rendered = render_zoo(zoo, results, strict)
     share_loaded(zoo, results, strict, (rendered.zoo, rendered.records))  # for the plots and the exports
     source = cache / "src"
     rendered.pages.write(source)  # unchanged pages keep their files (and times)
     _remove_stale_pages(source, rendered.pages.pages)
-    with tempfile.TemporaryDirectory(prefix="staging-", dir=cache) as staging:
-        jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
-                                {**confoverrides(zoo, results, language, strict),
-                                 "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
-        exports: list[Path] = []
+    jobs_args = {language: (source, staging / language / "html", staging / language / "doctrees",
+                            {**confoverrides(zoo, results, language, strict),
+                             "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
+    exports: list[Path] = []
 
-        def stage_language_neutral() -> None:  # the exports, at the site's root: while the languages build
-            exports.append(stage_exports(zoo, results, strict, Path(staging)))
+    def stage_language_neutral() -> None:  # the exports, at the site's root: while the languages build
+        try:
+            exports.append(stage_exports(zoo, results, strict, staging))
+        except ZoogenError as error:
+            if isinstance(error.__cause__, OSError):  # a full disk: said once, for the whole site
+                raise error.__cause__ from None
+            raise
 
-        if early is not None:
-            seconds = early.build((zoo, results, strict), rendered, jobs_args, meanwhile=stage_language_neutral)
-        else:
-            with provided(zoo, results, strict, rendered):
-                seconds = {language: build_one(*args) for language, args in jobs_args.items()}
-            stage_language_neutral()
-        built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
-        for result in built:
-            swap_into_place(Path(staging) / result.language / "html", result.output)
-        swap_into_place(exports[0], out_dir / EXPORTS_DIR)
-    (out_dir / "index.html").write_text(REDIRECT.format(language=languages[0]), encoding="utf-8")
+    if early is not None:
+        seconds = early.build((zoo, results, strict), rendered, jobs_args, meanwhile=stage_language_neutral)
+    else:
+        with provided(zoo, results, strict, rendered):
+            seconds = {language: build_one(*args) for language, args in jobs_args.items()}
+        stage_language_neutral()
+    built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
+    for result in built:
+        swap_into_place(staging / result.language / "html", result.output)
+    swap_into_place(exports[0], out_dir / EXPORTS_DIR)
+    write_text_atomic(out_dir / "index.html", REDIRECT.format(language=languages[0]))
     return built
 
 
@@ -241,12 +271,17 @@ class EarlyBuilds:
                 raise value  # type: ignore[misc]
         return {language: float(value) for language, (_, value) in outcomes.items()}  # type: ignore[arg-type]
 
-    def stop(self) -> None:
+    def stop(self, abort: bool = False) -> None:
+        """End the processes: they have finished (or will, having nothing to build), or, when ``abort``,
+        are terminated at once (the build failed or was interrupted; their staging goes next)."""
         for process, conn in self.processes.values():
             conn.close()
+            if abort:
+                process.terminate()
             process.join(timeout=10)
             if process.is_alive():
-                process.terminate()
+                process.kill()
+                process.join()
 
 
 def _receive(conn: Connection) -> tuple[str, object]:
@@ -263,6 +298,7 @@ def _early_language(conn: Connection, language: str) -> None:
     from zoogen.site.segmenter import load_segmenter
     from zoogen.site.source import provided
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a SIGTERM here ends this process
     if normalise_language(language).startswith("zh"):
         load_segmenter()
     try:
@@ -273,7 +309,7 @@ def _early_language(conn: Connection, language: str) -> None:
     try:
         with provided(*key, rendered):
             conn.send(("ok", build_one(*args)))
-    except ZoogenError as error:
+    except (ZoogenError, OSError) as error:  # OSError: a full disk, named by the parent
         conn.send(("error", error))
     except BaseException:  # noqa: BLE001 - a bug: its traceback, in the parent
         conn.send(("error", RuntimeError(f"the {language} build failed:\n{traceback.format_exc()}")))
@@ -285,15 +321,3 @@ def _remove_stale_pages(source: Path, docnames: Sequence[str] | dict[str, str]) 
     for page in source.rglob("*.md"):
         if page not in wanted:
             page.unlink()
-
-
-def swap_into_place(new: Path, final: Path) -> None:
-    """Replace ``final`` by ``new``; the old tree is removed only once the new one is in place."""
-    old = final.with_name(f".{final.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(new, final)
-    if old.exists():
-        shutil.rmtree(old)

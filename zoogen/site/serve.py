@@ -6,11 +6,16 @@ writes only the pages whose text changed, and each application re-reads and writ
 Catalogs and the Sphinx templates and static files are read once per application (Python's gettext caches
 catalogs), so a change there restarts the applications. Pages get a small script that polls
 ``/_zoogen/version`` and reloads when a build finished.
+
+A build that failed (the zoo does not load, or a language's Sphinx run failed) shows in the browser: every
+HTML page served, in every language, carries a banner with the error (escaped) until a build succeeds, and
+``/_zoogen/version`` says it too (``error``). The pages are those of the last good build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 import multiprocessing
@@ -51,6 +56,18 @@ RELOAD_SCRIPT = """<script>(function () {
   }
   poll();
 })();</script>""".replace("VERSION_PATH", VERSION_PATH)
+FAILURE_BANNER_ID = "zoogen-build-failed"
+FAILURE_HEADINGS = {
+    "en": "zoogen serve: the last build failed. This page is from the last good build.",
+    "zh_CN": "zoogen serve：最近一次构建失败。此页面来自上一次成功的构建。",
+}
+FAILURE_BANNER = (
+    '<div id="{id}" role="alert" lang="{lang}" style="position:sticky;top:0;z-index:2147483647;margin:0;'
+    'padding:.75em 1em;background:#b00020;color:#fff;font:14px/1.45 system-ui,sans-serif;max-height:45vh;'
+    'overflow:auto;box-shadow:0 2px 6px rgba(0,0,0,.4)"><strong>{heading}</strong>'
+    '<pre style="margin:.5em 0 0;white-space:pre-wrap;color:inherit;background:none;border:0;padding:0;'
+    'font:13px/1.4 ui-monospace,monospace">{error}</pre></div>')
+MAX_FAILURE_CHARS = 20_000
 SITE_PACKAGE_DIR = Path(__file__).resolve().parent  # Sphinx templates and static files (restart on change)
 PAGE_TEMPLATES_DIR = SITE_PACKAGE_DIR.parent / "templates"  # Jinja templates of the pages (re-render)
 
@@ -128,6 +145,7 @@ class LiveSite:
         self.workdir, self.languages = workdir, tuple(languages)
         self.source, self.html = workdir / "src", workdir / "html"
         self.version = 0
+        self.failure: str | None = None  # the last build's error (None: it succeeded), shown on every page
         self.locale_dir: Path | None = None
         self._settings: object = None
         self._workers: dict[str, tuple[multiprocessing.Process, Connection]] = {}
@@ -158,7 +176,8 @@ class LiveSite:
     def rebuild(self) -> list[BuildReport]:
         """Re-render the zoo, write the changed pages and rebuild every language incrementally."""
         rendered = self._render()
-        if _settings_signature(rendered) != self._settings:  # read once per application: start anew
+        if _settings_signature(rendered) != self._settings or set(self._workers) != set(self.languages):
+            # read once per application, or an application is gone (a failed start): start anew
             self.stop()
             return self.start(rendered)
         for _, conn in self._workers.values():
@@ -194,6 +213,11 @@ class LiveSite:
         """The language-neutral exports, written once beside the languages (as `zoogen build` publishes them)."""
         write_exports(rendered.zoo, self.html / EXPORTS_DIR, rendered.records)
 
+    def failed(self, error: str) -> None:
+        """A build that ended before Sphinx ran (the zoo does not load): the pages say so."""
+        self.failure = error
+        self.version += 1
+
     def _collect(self) -> list[BuildReport]:
         reports = []
         for language, (process, conn) in list(self._workers.items()):
@@ -203,6 +227,8 @@ class LiveSite:
                 reports.append(BuildReport(language, 0.0, False, "the Sphinx process ended"))
                 process.join()
                 del self._workers[language]
+        failed = [f"{report.language}: {report.messages or 'failed'}" for report in reports if not report.ok]
+        self.failure = "\n\n".join(failed) or None
         self.version += 1
         return reports
 
@@ -225,7 +251,8 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == VERSION_PATH:
-            self._send(200, "application/json", json.dumps({"version": self.site.version}).encode())
+            state = {"version": self.site.version, "error": self.site.failure}
+            self._send(200, "application/json", json.dumps(state, ensure_ascii=False).encode())
             return
         if any(part.startswith(".") for part in path.split("/")):
             self.send_error(404)
@@ -235,6 +262,9 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
             text = target.read_text(encoding="utf-8")
+            failure = self.site.failure
+            if failure is not None:
+                text = with_failure_banner(text, failure, path.lstrip("/").split("/", 1)[0])
             at = text.rfind("</body>")
             text = text[:at] + RELOAD_SCRIPT + text[at:] if at >= 0 else text + RELOAD_SCRIPT
             self._send(200, "text/html; charset=utf-8", text.encode("utf-8"))
@@ -251,6 +281,18 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # quiet: the terminal shows builds, not requests
+
+
+def with_failure_banner(page: str, failure: str, language: str) -> str:
+    """``page`` with the failed build's error (escaped) at the top of its body, headed in ``language``."""
+    if len(failure) > MAX_FAILURE_CHARS:
+        failure = failure[:MAX_FAILURE_CHARS] + "\n..."
+    lang = language if language in FAILURE_HEADINGS else "en"
+    banner = FAILURE_BANNER.format(id=FAILURE_BANNER_ID, lang=lang.replace("_", "-"),
+                                   heading=html.escape(FAILURE_HEADINGS[lang]), error=html.escape(failure))
+    body = page.find("<body")
+    start = page.find(">", body) + 1 if body >= 0 else 0
+    return page[:start] + banner + page[start:]
 
 
 def make_server(site: LiveSite, port: int) -> ThreadingHTTPServer:
@@ -302,6 +344,7 @@ def watch_and_rebuild(site: LiveSite, stop: threading.Event, echo: Callable[[str
             reports = site.restart() if "restart" in kinds else site.rebuild()
         except ZoogenError as error:
             echo(f"zoogen: {error}")
+            site.failed(str(error))
             continue
         echo(describe(reports, time.perf_counter() - started))
 
