@@ -14,7 +14,7 @@ STALE_WORDS = {"number": "数值", "weights": "权重", "config": "配置", "tol
 
 
 def _row(page: str, model: str) -> str:
-    return next(line for line in page.splitlines() if f'<span id="model-{model}--' in line)
+    return next(line for line in page.splitlines() if f"`model-{model}--" in line)
 
 
 def test_stale_marks_on_method_page_and_report(tmp_path: Path) -> None:
