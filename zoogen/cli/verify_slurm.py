@@ -63,8 +63,9 @@ _OPTIONS = [
     click.option("--wait", is_flag=True,
                  help="With --slurm: follow the array until the merge is done; exit as a local run would."),
     click.option("--partition", metavar="P", help="With --slurm: the Slurm partition."),
-    click.option("--gpus-per-task", type=click.IntRange(min=0), default=0, show_default=True,
-                 help="With --slurm: GPUs of each array task (>0 implies --gpu unless --device is given)."),
+    click.option("--gpus-per-task", type=click.IntRange(min=0), default=0, show_default=True, metavar="G",
+                 help="With --slurm: GPUs of each array task (one task of G GPUs; >0 implies --gpu unless --device "
+                      "is given). --gpu or --device cuda:N with --slurm needs it."),
     click.option("--cpus-per-task", type=click.IntRange(min=1), default=1, show_default=True,
                  help="With --slurm: CPU cores of each array task."),
     click.option("--array-parallelism", type=click.IntRange(min=1), metavar="K",
@@ -72,7 +73,8 @@ _OPTIONS = [
     click.option("--slurm-time", metavar="TIME", help="With --slurm: time limit of each task (sbatch --time)."),
     click.option("--slurm-mem", metavar="SIZE", help="With --slurm: memory of each task (sbatch --mem)."),
     click.option("--sbatch-option", "sbatch_options", multiple=True, metavar="OPT",
-                 help="With --slurm: one more #SBATCH line for the tasks, e.g. --sbatch-option=--account=abc."),
+                 help="With --slurm: one more #SBATCH line for the tasks, e.g. --sbatch-option=--account=abc "
+                      "(one word: no spaces, quotes, backslashes or #)."),
 ]
 
 
@@ -275,8 +277,8 @@ def wait_for(job: SlurmJob, *, fail_on_drift: bool, console: Console, poll: floa
                     ended_at = None
                 time.sleep(poll)
     except KeyboardInterrupt:
-        console.print(f"Stopped waiting; the jobs go on: zoogen verify status --results {job.results_dir}",
-                      highlight=False)
+        results = shlex.quote(str(job.results_dir))
+        console.print(f"Stopped waiting; the jobs go on: zoogen verify status --results {results}", highlight=False)
         return 130
     return _finish(job, progress, fail_on_drift=fail_on_drift, console=console)
 
