@@ -70,3 +70,12 @@ def test_a_run_level_problem_is_one_usage_error_before_anything_is_queued(tmp_pa
     assert result.exit_code == 2, result.output
     assert "no-such-coco" in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "results" / ".slurm").exists()
+
+
+def test_the_slurm_modules_import_without_torch() -> None:
+    """Submission belongs on a login node: the job, scripts, submission and progress modules and the CLI's
+    Slurm module never import torch (issue 15)."""
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import zoogen.verify.slurm, zoogen.cli.verify_slurm, zoogen.cli.verify_output\n"
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('mmdet', 'mmcv', 'mmengine')]")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
