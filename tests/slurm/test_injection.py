@@ -154,7 +154,7 @@ def test_a_control_character_in_any_value_is_one_usage_error(site, monkeypatch, 
         pytest.skip("a NUL cannot reach a path option: no command line carries one (C strings), and click's "
                     "Path type stats the value first")
     results = str(site["root"] / "results")
-    value = f"x{char}touch pwned"
+    value = f"{'cuda:0' if option == '--device' else 'x'}{char}touch pwned"
     args = [option, f"--account=x{char}id" if option == "--sbatch-option" else value]
     if option == "--results":
         results, args = value, []

@@ -132,6 +132,8 @@ def _require_plain(flag: str, value: str) -> None:
 def _check_gpus(gpus_per_task: int, gpu: bool, device_spec: str | None) -> None:
     """A task runs on a GPU only when it asked Slurm for one: ``--gpu``/``--device cuda:N`` needs
     ``--gpus-per-task G`` with N < G (a task sees its own GPUs as cuda:0 .. cuda:G-1)."""
+    if device_spec is not None:
+        _require_plain("--device", device_spec)
     cuda = device_spec is not None and device_spec.strip().lower().startswith("cuda")
     if (gpu or cuda) and not gpus_per_task:
         what = "--gpu" if gpu else f"--device {device_spec}"
