@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from zoogen.cli.verify import verify_command
 from zoogen.cli.verify_slurm import forwarded_args
-from zoogen.verify.slurm import SlurmOptions, _ranges, create_job, load_job
+from zoogen.verify.slurm import SlurmOptions, array_ranges, create_job, load_job
 
 
 def test_forwarded_options_are_absolute_and_leave_out_what_each_task_sets(tmp_path: Path, monkeypatch) -> None:
@@ -24,10 +25,10 @@ def test_forwarded_options_are_absolute_and_leave_out_what_each_task_sets(tmp_pa
                     "--data-root", str(tmp_path / "data" / "coco"), "--max-images", "4", "--fuse-conv-bn"]
 
 
-def test_array_ranges() -> None:
-    assert _ranges([5, 1, 2, 3]) == "1-3,5"
-    assert _ranges([2]) == "2"
-    assert _ranges([1, 3, 4, 6]) == "1,3-4,6"
+def test_arrayarray_ranges() -> None:
+    assert array_ranges([5, 1, 2, 3]) == "1-3,5"
+    assert array_ranges([2]) == "2"
+    assert array_ranges([1, 3, 4, 6]) == "1,3-4,6"
 
 
 def test_scripts_are_valid_bash_with_absolute_paths(tmp_path: Path) -> None:
@@ -40,12 +41,13 @@ def test_scripts_are_valid_bash_with_absolute_paths(tmp_path: Path) -> None:
     for script in ("shard.sbatch", "merge.sbatch"):
         subprocess.run(["bash", "-n", str(job.directory / script)], check=True)
     for line in ("#SBATCH --array=1-2%1", "#SBATCH --partition=gpu", "#SBATCH --gpus-per-task=1",
-                 "#SBATCH --time=2:00:00", "#SBATCH --account=zoo", "#SBATCH --requeue",
-                 f"#SBATCH --output={job.directory}/logs/shard-%a.log"):
-        assert line in shard
-    assert f'--results {job.directory}/shard-"$i" --shard "$i/2" --resume' in shard
-    assert f"{sys.executable} -m zoogen.cli verify --zoo /z --gpu" in shard
-    assert f"--into {tmp_path / 'results'}" in merge and "--gpus-per-task" not in merge
+                 "#SBATCH --time=2:00:00", "#SBATCH --account=zoo", "#SBATCH --requeue", "#SBATCH --ntasks=1"):
+        assert line in shard.splitlines()
+    assert "#SBATCH --output" not in shard  # given on sbatch's command line, where a path needs no quoting
+    assert f"job_dir={shlex.quote(str(job.directory))}" in shard
+    assert '"${verify[@]}" --results "$job_dir/shard-$i" --shard "$i/$shards" --resume' in shard
+    assert f"verify=({shlex.quote(sys.executable)} -m zoogen.cli verify --zoo /z --gpu)" in shard
+    assert f"results={shlex.quote(str(tmp_path / 'results'))}" in merge and "#SBATCH --gpus-per-task" not in merge
     assert load_job(tmp_path / "results").models == [["a", "c"], ["b"]]
     assert (tmp_path / "results" / ".slurm" / ".gitignore").read_text(encoding="utf-8").endswith("\n*\n")
 
@@ -68,3 +70,12 @@ def test_a_run_level_problem_is_one_usage_error_before_anything_is_queued(tmp_pa
     assert result.exit_code == 2, result.output
     assert "no-such-coco" in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "results" / ".slurm").exists()
+
+
+def test_the_slurm_modules_import_without_torch() -> None:
+    """Submission belongs on a login node: the job, scripts, submission and progress modules and the CLI's
+    Slurm module never import torch (issue 15)."""
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import zoogen.verify.slurm, zoogen.cli.verify_slurm, zoogen.cli.verify_output\n"
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('mmdet', 'mmcv', 'mmengine')]")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -8,6 +8,7 @@ requeue``) and a cancelled one (``scancel``, then ``zoogen verify resubmit``) re
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def local_run(slurm_zoo, tiny_coco, tiny_configs_root, tmp_path_factory) -> Path
 
 def test_array_of_three_shards_equals_a_local_run(local_run, slurm_zoo, tiny_coco, tiny_configs_root,
                                                   tmp_path: Path) -> None:
-    results = tmp_path / "results"
+    results = tmp_path / "my results $(touch pwned) `touch pwned`"  # a path is text, never shell
     started = time.monotonic()
     done = _zoogen(*_args(slurm_zoo, results, tmp_path / "cache", tiny_coco, tiny_configs_root),
                    "--slurm", "--shards", "3", "--wait")
@@ -102,7 +103,8 @@ def test_array_of_three_shards_equals_a_local_run(local_run, slurm_zoo, tiny_coc
         assert sorted(p.parent.name for p in iter_record_files(job.shard_dir(index))) == sorted(job.models[index - 1])
     script = (job.directory / "shard.sbatch").read_text(encoding="utf-8")
     assert sys.executable in script and "#SBATCH --requeue" in script and "#SBATCH --array=1-3" in script
-    assert f"--zoo {slurm_zoo.resolve()}" in script
+    assert f"--zoo {shlex.quote(str(slurm_zoo.resolve()))}" in script
+    assert not [p for p in tmp_path.rglob("pwned*")] and not (REPO / "pwned").exists()
 
     status = _zoogen("status", "--results", str(results))
     assert status.returncode == 0, status.stderr

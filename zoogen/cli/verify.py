@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
@@ -20,21 +19,15 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
 from zoogen.cli.options import zoo_option
+from zoogen.cli.verify_output import command_line as _command_line
+from zoogen.cli.verify_output import error_lines, summary_table
+from zoogen.cli.verify_output import fail as _fail
 from zoogen.cli.verify_slurm import pop_slurm_options, resubmit_command, slurm_options, status_command, submit_run
 from zoogen.records import RecordError, VerificationRecord, load_records, merge_results
 from zoogen.verify.progress import Reporter
-
-EXIT_USAGE = 2
-
-
-def _fail(message: str) -> NoReturn:
-    """One line on stderr, exit code 2, no traceback."""
-    click.echo(f"zoogen verify: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 class ThroughputColumn(ProgressColumn):
@@ -135,39 +128,6 @@ class RichReporter(Reporter):
 
 def _step(record: VerificationRecord) -> str:
     return record.step.value if record.step is not None else "?"
-
-
-VERDICT_WORDS = {"drift": "drift (below published)", "better": "better than published"}  # both flagged
-
-
-def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Table:
-    """Model, status, metric verdicts and fps of each record; errors are listed under it (`error_lines`),
-    so the table stays readable at 80 columns."""
-    table = Table(title="zoogen verify", show_lines=False)
-    table.add_column("model", overflow="fold", ratio=3)
-    table.add_column("status", no_wrap=True)
-    table.add_column("metrics", overflow="fold", ratio=4)
-    table.add_column("fps", no_wrap=True, justify="right")
-    colours = {"passed": "green", "drift": "red", "better": "red", "subset": "yellow", "missing": "magenta"}
-    status_colours = {"ok": "green", "partial": "yellow", "error": "red"}
-    for record in records:
-        metrics = ", ".join(
-            f"{m.metric} [{colours.get(m.verdict, 'white')}]{VERDICT_WORDS.get(m.verdict, m.verdict.value)}[/]"
-            + (f" ({m.measured:.1f} vs {m.published:g})" if None not in (m.measured, m.published) else "")
-            for m in record.metrics
-        )
-        fps = f"{record.speed.fps:.2f}" if record.speed and record.speed.fps is not None else ""
-        status = record.status.value
-        table.add_row(record.model, f"[{status_colours[status]}]{status}[/]", metrics or "-", fps)
-    for name in skipped:
-        table.add_row(name, "[dim]skipped[/]", "", "")
-    return table
-
-
-def error_lines(records: list[VerificationRecord]) -> list[str]:
-    """``model: step failed: message`` for each record that is not a clean ok (printed under the table)."""
-    return [f"{r.model}: {r.step.value if r.step else 'verify'} {'failed' if r.status == 'error' else 'incomplete'}: "
-            f"{r.error}" for r in records if r.status != "ok"]
 
 
 @click.group("verify", invoke_without_command=True, subcommand_metavar="[merge|plan|status|resubmit ...]")
@@ -369,14 +329,6 @@ def _stale_models(models: list, results_dir: Path, tag: str, configs_root: Path 
                    max_age=None if max_age is None else timedelta(days=max_age))
     stale = {e.model for e in entries if e.reasons}
     return [m for m in models if m.name in stale or not only_stale], entries, records
-
-
-def _command_line() -> str:
-    """``zoogen verify ...`` as typed (whatever script or ``python -c`` ran the command)."""
-    args = sys.argv[1:]
-    if "verify" in args:
-        args = args[args.index("verify") + 1 :]
-    return shlex.join(["zoogen", "verify", *args])
 
 
 def _parse_shard(text: str | None) -> tuple[int, int] | None:

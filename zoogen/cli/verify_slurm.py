@@ -1,7 +1,9 @@
 """``zoogen verify --slurm``, ``zoogen verify status`` and ``zoogen verify resubmit``: a Slurm job array.
 
 The scripts, submission and progress counting are `zoogen.verify.slurm`'s; this module holds the click
-options, the ``--wait`` loop (rich progress) and the status table.
+options and their checks (every value that reaches a script: no control character; ``--gpu`` only with GPUs
+per task), the ``--wait`` loop (rich progress) and the status table. What it prints besides comes from
+`zoogen.cli.verify_output`; it never imports `zoogen.cli.verify` (which imports it).
 """
 
 from __future__ import annotations
@@ -13,20 +15,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from zoogen.cli.verify_output import command_line, error_lines, fail, summary_table
 from zoogen.records import RecordError, VerificationRecord, read_record
 from zoogen.verify.slurm import (
     TERMINAL_STATES,
+    InvalidValue,
     JobProgress,
     SlurmError,
     SlurmJob,
     SlurmOptions,
+    control_character,
     create_job,
     job_progress,
     load_job,
@@ -35,17 +40,19 @@ from zoogen.verify.slurm import (
     submit,
 )
 
-EXIT_USAGE = 2
 POLL_SECONDS = 2.0
 # Options of `zoogen verify` that each array task sets itself.
 PER_TASK = frozenset({"shard", "results_dir", "resume"})
 SLURM_NAMES = ("slurm", "shards", "wait", "partition", "gpus_per_task", "cpus_per_task", "array_parallelism",
                "slurm_time", "slurm_mem", "sbatch_options")
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"zoogen verify: {message}", err=True)
-    sys.exit(EXIT_USAGE)
+# What each value that reaches a script was given as (`InvalidValue.field` -> the option), for errors.
+FLAGS = {
+    "shards": "--shards", "partition": "--partition", "gpus_per_task": "--gpus-per-task",
+    "cpus_per_task": "--cpus-per-task", "array_parallelism": "--array-parallelism", "time_limit": "--slurm-time",
+    "mem": "--slurm-mem", "extra": "--sbatch-option", "results_dir": "--results",
+    "python": "the Python interpreter (sys.executable)", "cwd": "the working directory",
+    "command": "the command line", "verify_args": "an option of zoogen verify",
+}
 
 
 _OPTIONS = [
@@ -56,8 +63,9 @@ _OPTIONS = [
     click.option("--wait", is_flag=True,
                  help="With --slurm: follow the array until the merge is done; exit as a local run would."),
     click.option("--partition", metavar="P", help="With --slurm: the Slurm partition."),
-    click.option("--gpus-per-task", type=click.IntRange(min=0), default=0, show_default=True,
-                 help="With --slurm: GPUs of each array task (>0 implies --gpu unless --device is given)."),
+    click.option("--gpus-per-task", type=click.IntRange(min=0), default=0, show_default=True, metavar="G",
+                 help="With --slurm: GPUs of each array task (one task of G GPUs; >0 implies --gpu unless --device "
+                      "is given). --gpu or --device cuda:N with --slurm needs it."),
     click.option("--cpus-per-task", type=click.IntRange(min=1), default=1, show_default=True,
                  help="With --slurm: CPU cores of each array task."),
     click.option("--array-parallelism", type=click.IntRange(min=1), metavar="K",
@@ -65,7 +73,8 @@ _OPTIONS = [
     click.option("--slurm-time", metavar="TIME", help="With --slurm: time limit of each task (sbatch --time)."),
     click.option("--slurm-mem", metavar="SIZE", help="With --slurm: memory of each task (sbatch --mem)."),
     click.option("--sbatch-option", "sbatch_options", multiple=True, metavar="OPT",
-                 help="With --slurm: one more #SBATCH line for the tasks, e.g. --sbatch-option=--account=abc."),
+                 help="With --slurm: one more #SBATCH line for the tasks, e.g. --sbatch-option=--account=abc "
+                      "(one word: no spaces, quotes, backslashes or #)."),
 ]
 
 
@@ -94,14 +103,57 @@ def pop_slurm_options(opts: dict[str, Any]) -> SlurmRequest | None:
         if values["gpus_per_task"] or values["sbatch_options"]:
             given.append("--gpus-per-task/--sbatch-option")
         if given:
-            _fail(f"{', '.join(given)}: only with --slurm")
+            fail(f"{', '.join(given)}: only with --slurm")
         return None
-    options = SlurmOptions(
-        shards=values["shards"] or 1, partition=values["partition"], gpus_per_task=values["gpus_per_task"] or 0,
-        cpus_per_task=values["cpus_per_task"] or 1, array_parallelism=values["array_parallelism"],
-        time_limit=values["slurm_time"], mem=values["slurm_mem"], extra=tuple(values["sbatch_options"] or ()),
-    )
+    for name, value in values.items():  # first, before anything is read or written
+        flag = "--sbatch-option" if name == "sbatch_options" else f"--{name.replace('_', '-')}"
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str):
+                _require_plain(flag, item)
+    try:
+        options = SlurmOptions(
+            shards=values["shards"] or 1, partition=values["partition"],
+            gpus_per_task=values["gpus_per_task"] or 0, cpus_per_task=values["cpus_per_task"] or 1,
+            array_parallelism=values["array_parallelism"], time_limit=values["slurm_time"], mem=values["slurm_mem"],
+            extra=tuple(values["sbatch_options"] or ()),
+        )
+    except InvalidValue as exc:
+        fail(f"{FLAGS.get(exc.field, exc.field)}: {exc}")
+    _check_gpus(options.gpus_per_task, bool(opts.get("gpu")), opts.get("device_spec"))
     return SlurmRequest(options, values["shards"], bool(values["wait"]))
+
+
+def _require_plain(flag: str, value: str) -> None:
+    char = control_character(value)
+    if char is not None:
+        fail(f"{flag}: a newline, NUL or other control character ({char!r}) cannot go into a Slurm script")
+
+
+def _check_gpus(gpus_per_task: int, gpu: bool, device_spec: str | None) -> None:
+    """A task runs on a GPU only when it asked Slurm for one: ``--gpu``/``--device cuda:N`` needs
+    ``--gpus-per-task G`` with N < G (a task sees its own GPUs as cuda:0 .. cuda:G-1)."""
+    if device_spec is not None:
+        _require_plain("--device", device_spec)
+    cuda = device_spec is not None and device_spec.strip().lower().startswith("cuda")
+    if (gpu or cuda) and not gpus_per_task:
+        what = "--gpu" if gpu else f"--device {device_spec}"
+        fail(f"{what} with --slurm needs --gpus-per-task G: without it the tasks get no GPU")
+    if cuda and device_spec is not None:
+        _, _, index = device_spec.partition(":")
+        if index.strip().isdigit() and int(index) >= gpus_per_task:
+            fail(f"--device {device_spec}: each task sees only its {gpus_per_task} GPU(s), "
+                 f"cuda:0 to cuda:{gpus_per_task - 1} (--gpus-per-task)")
+
+
+def check_plain_options(command: click.Command, opts: dict[str, Any]) -> None:
+    """A usage error naming the option when any value of ``opts`` holds a newline, NUL or other control
+    character: every value may reach a Slurm script."""
+    for param in command.params:
+        value = opts.get(param.name or "")
+        for item in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(item, (str, Path)):
+                flag = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+                _require_plain(flag, str(item))
 
 
 def forwarded_args(command: click.Command, opts: dict[str, Any]) -> list[str]:
@@ -130,17 +182,17 @@ def forwarded_args(command: click.Command, opts: dict[str, Any]) -> list[str]:
 
 def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) -> int:
     """``zoogen verify --slurm ...``: write the scripts, submit them, and with ``--wait`` follow them."""
-    from zoogen.cli.verify import _command_line
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.runner import RunError, VerifyOptions, check_run, default_configs_root, select_models
 
+    check_plain_options(ctx.command, opts)
     if opts.get("shard"):
-        _fail("--shard and --slurm exclude each other: --slurm makes the shards (--shards N)")
+        fail("--shard and --slurm exclude each other: --slurm makes the shards (--shards N)")
     if opts.get("estimate"):
-        _fail("--estimate runs nothing: use it without --slurm")
+        fail("--estimate runs nothing: use it without --slurm")
     zoo_dir = opts.get("zoo_dir")
     if zoo_dir is None or not Path(zoo_dir).exists():
-        _fail(f"no model index at {zoo_dir}; pass --zoo DIR" if zoo_dir else "no model index found; pass --zoo DIR")
+        fail(f"no model index at {zoo_dir}; pass --zoo DIR" if zoo_dir else "no model index found; pass --zoo DIR")
     console = Console(stderr=True)
     loaded = load_zoo(Path(zoo_dir))
     for diagnostic in loaded.errors[:10]:
@@ -148,7 +200,7 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
     models = select_models(loaded.zoo.models, tuple(opts.get("patterns") or ()))
     if not models:
         patterns = opts.get("patterns") or ()
-        _fail(f"no models{' matching ' + ', '.join(patterns) if patterns else ''} in {zoo_dir}")
+        fail(f"no models{' matching ' + ', '.join(patterns) if patterns else ''} in {zoo_dir}")
     results_dir = Path(opts.get("results_dir") or "results")
     try:  # what is wrong with the run as a whole is said here, once, before any task is queued
         check_run(VerifyOptions(
@@ -156,7 +208,7 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
             configs_root=opts.get("configs_root") or default_configs_root(), cache_dir=opts.get("cache_dir"),
         ))
     except RunError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     count = min(request.shards or min(len(models), 100), len(models))
     shards = [[m.name for m in select_models(models, (), (i, count))] for i in range(1, count + 1)]
     verify_args = forwarded_args(ctx.command, opts)
@@ -164,10 +216,12 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
         verify_args.append("--gpu")
     options = replace(request.options, shards=count)
     try:
-        job = create_job(results_dir, shards, options, verify_args=verify_args, command=_command_line(),
+        job = create_job(results_dir, shards, options, verify_args=verify_args, command=command_line(),
                          python=sys.executable, cwd=Path.cwd())
+    except InvalidValue as exc:
+        fail(f"{FLAGS.get(exc.field, exc.field)}: {exc}")
     except OSError as exc:
-        _fail(f"cannot write the job folder under {results_dir}: {exc}")
+        fail(f"cannot write the job folder under {results_dir}: {exc}")
     try:
         if opts.get("resume") or opts.get("stale"):
             seeded = seed_shards(job, results_dir)
@@ -176,7 +230,7 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
         submission = submit(job)
     except (OSError, SlurmError) as exc:
         shutil.rmtree(job.directory, ignore_errors=True)  # nothing was queued: leave no half a submission
-        _fail(str(exc))
+        fail(str(exc))
     if request.shards and request.shards > count:
         console.print(f"[yellow]--shards {request.shards}: only {count} model(s), so {count} shard(s)[/yellow]",
                       highlight=False)
@@ -225,15 +279,13 @@ def wait_for(job: SlurmJob, *, fail_on_drift: bool, console: Console, poll: floa
                     ended_at = None
                 time.sleep(poll)
     except KeyboardInterrupt:
-        console.print(f"Stopped waiting; the jobs go on: zoogen verify status --results {job.results_dir}",
-                      highlight=False)
+        results = shlex.quote(str(job.results_dir))
+        console.print(f"Stopped waiting; the jobs go on: zoogen verify status --results {results}", highlight=False)
         return 130
     return _finish(job, progress, fail_on_drift=fail_on_drift, console=console)
 
 
 def _finish(job: SlurmJob, progress: JobProgress, *, fail_on_drift: bool, console: Console) -> int:
-    from zoogen.cli.verify import error_lines, summary_table
-
     records: list[VerificationRecord] = []
     for index in range(1, job.shards + 1):
         for path in run_records(job, index):
@@ -303,7 +355,7 @@ def status_command(results_dir: Path, job_name: str | None) -> None:
     try:
         job = load_job(results_dir, job_name)
     except SlurmError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     progress = job_progress(job)
     Console().print(status_table(progress))
     click.echo(f"scripts and logs: {job.directory}")
@@ -323,10 +375,10 @@ def resubmit_command(results_dir: Path, job_name: str | None, wait: bool, fail_o
         live = [s for s in progress.shards if s.live]
         again = [s.index for s in progress.shards if not s.finished and not s.live]
         if not again and live:
-            _fail(f"shard(s) {', '.join(str(s.index) for s in live)} still queued or running: nothing to resubmit")
+            fail(f"shard(s) {', '.join(str(s.index) for s in live)} still queued or running: nothing to resubmit")
         submission = submit(job, again, also_after=sorted({s.array_id for s in live if s.array_id}))
-    except SlurmError as exc:
-        _fail(str(exc))
+    except (SlurmError, InvalidValue) as exc:
+        fail(str(exc))
     console = Console(stderr=True)
     what = f"shard(s) {', '.join(map(str, again))} as array {submission['array']}" if again else "no shard"
     console.print(f"Resubmitted {what}; merge job {submission['merge']}", highlight=False)
