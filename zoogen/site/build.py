@@ -79,9 +79,11 @@ def cache_dir(out_dir: Path) -> Path:
     return out_dir.parent / ".zoogen-cache" / out_dir.name
 
 
-def confoverrides(zoo: Path, results: Path | None, language: str, strict: bool) -> dict[str, object]:
+def confoverrides(zoo: Path, results: Path | None, language: str, strict: bool,
+                  languages: Sequence[str] = ()) -> dict[str, object]:
+    """Sphinx settings of one language's build; ``languages``: all those built (the switch links to them)."""
     return {"language": language, "zoogen_zoo": str(zoo), "zoogen_results": str(results or ""),
-            "zoogen_strict": strict}
+            "zoogen_strict": strict, "zoogen_languages": list(languages or [language])}
 
 
 def new_sphinx(source: Path, html: Path, doctrees: Path, overrides: dict[str, object], *,
@@ -182,7 +184,7 @@ def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], resu
     _remove_stale_pages(source, rendered.pages.pages)
     with tempfile.TemporaryDirectory(prefix="staging-", dir=cache) as staging:
         jobs_args = {language: (source, Path(staging) / language / "html", Path(staging) / language / "doctrees",
-                                {**confoverrides(zoo, results, language, strict),
+                                {**confoverrides(zoo, results, language, strict, languages),
                                  "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
         exports: list[Path] = []
 

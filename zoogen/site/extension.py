@@ -15,20 +15,23 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.search import languages as search_languages
+from sphinx.util import logging
 
 from zoogen import __version__
 from zoogen.errors import ZoogenError
 from zoogen.site.builtin import localise
-from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, switch_url
+from zoogen.site.languages import LANGUAGE_NAMES, LanguageSites, alternate_links, language_sites, language_tag
 from zoogen.site.navigation import windowed_navigation
 from zoogen.site.segmenter import quiet_jieba
-from zoogen.site.source import RenderedZoo, rendered_zoo
+from zoogen.site.source import RenderedZoo, is_provided, rendered_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
 from zoogen.site.transforms import WORDS_DOMAIN, DataTableCells, TranslatedReferenceLinks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 EMBEDDED_LOCALES = "zoogen-locales"
+MYST_EXTENSIONS = ("attrs_block",)  # the pages' ``{.zoo-data}`` lines: enabled in whatever site hosts them
+logger = logging.getLogger(__name__)
 
 
 def _generate(app: Sphinx, config: Config) -> None:
@@ -39,6 +42,9 @@ def _generate(app: Sphinx, config: Config) -> None:
         rendered = rendered_zoo(zoo_path, results, config.zoogen_strict)
     except ZoogenError as error:
         raise ConfigError(f"zoogen: {error}") from None
+    if not is_provided(zoo_path, results, config.zoogen_strict):  # zoogen's commands report them themselves
+        report_warnings(rendered)
+    enable_myst_extensions(config)
     install_pages(app, rendered)
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     config.templates_path = [*config.templates_path, str(TEMPLATES_DIR)]
@@ -56,6 +62,24 @@ def _generate(app: Sphinx, config: Config) -> None:
     elif locale_dir and locale_dir.is_dir():
         config.locale_dirs = [*config.locale_dirs, str(_embedded_locales(app, locale_dir, pages_dir))]
     localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
+
+
+def report_warnings(rendered: RenderedZoo) -> None:
+    """The zoo's warnings in Sphinx's log, each at its metafile's line: ``-W`` makes them fail the build,
+    ``suppress_warnings = ["zoogen"]`` silences them."""
+    for diagnostic in rendered.warnings:
+        what = f"{diagnostic.field}: " if diagnostic.field else ""
+        logger.warning(f"{what}{diagnostic.message}", location=str(diagnostic.location or "") or None,
+                       type="zoogen", subtype="zoo")
+
+
+def enable_myst_extensions(config: Config) -> None:
+    """Add the MyST syntax the pages use to the host's ``myst_enable_extensions`` (MyST reads it later, on
+    ``builder-inited``)."""
+    enabled = list(config.myst_enable_extensions or [])
+    missing = [name for name in MYST_EXTENSIONS if name not in enabled]
+    if missing:
+        config.myst_enable_extensions = [*enabled, *missing]
 
 
 def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
@@ -99,14 +123,26 @@ def _embedded_locales(app: Sphinx, locale_dir: Path, pages_dir: str) -> Path:
     return root
 
 
+def site_languages(config: Config) -> LanguageSites:
+    """The languages this site is published in and where (``zoogen_languages``, ``zoogen_language_urls``)."""
+    return language_sites(config.language, config.zoogen_languages, config.zoogen_language_urls,
+                          whole_site=not config.zoogen_pages_dir.strip("/"))
+
+
 def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    current = app.config.language or "en"
+    """The switch and the alternate links, on the zoo's own pages where another language is published."""
+    sites = site_languages(app.config)
+    zoo_page = pagename in getattr(app, "zoogen_page_links", {}) or not app.config.zoogen_pages_dir.strip("/")
+    if not (zoo_page and sites.has_switch):
+        return
     context["zoogen_languages"] = [
-        {"code": lang, "name": LANGUAGE_NAMES[lang], "current": lang == current,
-         "url": switch_url(pagename, lang)}
-        for lang in LANGUAGES
+        {"code": lang, "tag": language_tag(lang), "name": LANGUAGE_NAMES[lang], "current": lang == sites.current,
+         "url": sites.url(pagename, lang)}
+        for lang in sites.languages
     ]
-    context["metatags"] = context.get("metatags", "") + alternate_links(pagename, current)
+    # sphinx_rtd_theme: beside the breadcrumbs, outside the content that search excerpts are taken from
+    context["zoogen_switch_place"] = "breadcrumbs" if app.config.html_theme == "sphinx_rtd_theme" else "document"
+    context["metatags"] = context.get("metatags", "") + alternate_links(pagename, sites)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -114,6 +150,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_results", "results", "env", str)
     app.add_config_value("zoogen_strict", False, "env", bool)
     app.add_config_value("zoogen_pages_dir", "", "env", str)
+    app.add_config_value("zoogen_languages", None, "html", (list, tuple, str, type(None)))
+    app.add_config_value("zoogen_language_urls", {}, "html", dict)
+    app.setup_extension("myst_parser")
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()
