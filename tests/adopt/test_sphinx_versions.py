@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,8 @@ MINIMUM = ".".join(map(str, MINIMUM_SPHINX))
 
 
 def requirement_floor(name: str) -> tuple[int, ...]:
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    spec = next(d for d in dependencies if re.match(rf"{re.escape(name)}\s*[><=]", d))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    spec = re.search(rf'^\s*"{re.escape(name)}\s*(>=[^"]*)"', pyproject, re.M).group(1)
     floor = tuple(int(part) for part in re.search(r">=\s*([\d.]+)", spec).group(1).split("."))
     return (floor + (0, 0))[:2]
 
