@@ -149,7 +149,7 @@ MMPRETRAIN_READTHEDOCS = {".readthedocs.yml": "version: 2\nformats:\n  - epub\np
 MMPOSE_READTHEDOCS = {f"docs/{language}/.readthedocs.yaml":
                       f"version: 2\nbuild:\n  os: ubuntu-22.04\n  tools:\n    python: '3.8'\n"
                       f"sphinx:\n  configuration: docs/{language}/conf.py\n" for language in ("en", "zh_cn")}
-SHARED_CORPORA = Path(os.environ.get("ZOOGEN_SHARED", ROOT.parent / "shared")) / "corpora"  # ../shared beside the checkout
+SHARED_CORPORA = Path(os.environ.get("ZOOGEN_SHARED", ROOT.parent / "shared")) / "corpora"  # beside the checkout
 
 
 @pytest.mark.parametrize("existing", [MMPRETRAIN_READTHEDOCS, MMPOSE_READTHEDOCS,
