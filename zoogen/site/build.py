@@ -28,6 +28,7 @@ from pathlib import Path
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
+from zoogen.permissions import make_public
 from zoogen.plots.source import share_loaded
 from zoogen.site.source import RenderedZoo, provided, render_zoo
 
@@ -199,9 +200,12 @@ def _build(zoo: Path, out_dir: Path, cache: Path, languages: Sequence[str], resu
             stage_language_neutral()
         built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
         for result in built:
+            make_public(Path(staging) / result.language / "html")
             swap_into_place(Path(staging) / result.language / "html", result.output)
+        make_public(exports[0])
         swap_into_place(exports[0], out_dir / EXPORTS_DIR)
     (out_dir / "index.html").write_text(REDIRECT.format(language=languages[0]), encoding="utf-8")
+    make_public(out_dir / "index.html")
     return built
 
 
