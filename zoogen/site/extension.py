@@ -42,7 +42,7 @@ def _generate(app: Sphinx, config: Config) -> None:
         rendered = rendered_zoo(zoo_path, results, config.zoogen_strict)
     except ZoogenError as error:
         raise ConfigError(f"zoogen: {error}") from None
-    if not is_provided(zoo_path, results, config.zoogen_strict):  # zoogen's commands report them themselves
+    if config.zoogen_report_warnings and not is_provided(zoo_path, results, config.zoogen_strict):
         report_warnings(rendered)
     enable_myst_extensions(config)
     install_pages(app, rendered)
@@ -150,6 +150,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_results", "results", "env", str)
     app.add_config_value("zoogen_strict", False, "env", bool)
     app.add_config_value("zoogen_pages_dir", "", "env", str)
+    app.add_config_value("zoogen_report_warnings", True, "env", bool)  # False: a zoogen command reports them
     app.add_config_value("zoogen_languages", None, "html", (list, tuple, str, type(None)))
     app.add_config_value("zoogen_language_urls", {}, "html", dict)
     app.setup_extension("myst_parser")
