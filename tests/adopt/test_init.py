@@ -233,3 +233,15 @@ def test_the_written_requirement_installs(tmp_path: Path):
                            "--disable-pip-version-check", "-r", "docs/zoo/requirements.txt"],
                           cwd=repo, capture_output=True, text=True)
     assert done.returncode == 0 and "Would install zoogen" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_zoos_warnings_at_init_are_kept_out_of_readthedocs_fail_on_warning(tmp_path: Path):
+    clean = repository(tmp_path / "clean", ROOT / "examples" / "mmdet_v1_rpn")
+    run_init(clean, "--no-catalogs")
+    assert "suppress_warnings" not in (clean / "docs" / "zoo" / "conf.py").read_text()
+    warned = repository(tmp_path / "warned", ROOT / "examples" / "mmdet_v1_rpn")
+    metafile = warned / "rpn" / "metafile.yml"
+    metafile.write_text("Maintainers: someone\n" + metafile.read_text())
+    output = run_init(warned, "--no-catalogs")
+    conf = (warned / "docs" / "zoo" / "conf.py").read_text()
+    assert 'suppress_warnings = ["zoogen.zoo"]' in conf and "1 warning(s)" in conf and "1 warning(s)" in output
