@@ -52,7 +52,10 @@ def test_axe_finds_nothing_on_zoogens_elements(browser, sites, theme_findings, p
     own = [v for v in violations if v["zoogen"]]
     for v in violations:
         if not v["zoogen"]:
-            entry = theme_findings.setdefault(v["rule"], {"impact": v["impact"], "help": v["help"], "pages": []})
+            entry = theme_findings.setdefault(v["rule"], {"impact": v["impact"], "help": v["help"], "pages": [],
+                                                          "examples": []})
             if f"{language}/{page}" not in entry["pages"]:
                 entry["pages"].append(f"{language}/{page}")
+            if v["target"] not in entry["examples"] and len(entry["examples"]) < 8:
+                entry["examples"].append(v["target"])
     assert not own, "\n".join(f"{v['rule']} ({v['impact']}): {v['help']} at {v['target']}" for v in own[:30])
