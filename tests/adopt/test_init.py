@@ -101,8 +101,9 @@ def test_commands_without_a_zoo_say_so(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def readthedocs_build(conf_dir: Path, language: str, output: Path) -> subprocess.CompletedProcess[str]:
-    """The command Read the Docs runs for a Sphinx project, in the folder of its conf.py."""
-    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_LANGUAGE": language,
+    """The command Read the Docs runs for a Sphinx project, in the folder of its conf.py (its language code in the
+    environment is ``zh-cn``, the one it passes to Sphinx ``zh_CN``)."""
+    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_LANGUAGE": language.replace("_", "-").lower(),
            "READTHEDOCS_VERSION": "latest", "READTHEDOCS_OUTPUT": str(output)}
     env.pop("ZOOGEN_ZOO", None)
     command = [sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-b", "html", "-d", "_build/doctrees",
