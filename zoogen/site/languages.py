@@ -113,6 +113,5 @@ def alternate_links(pagename: str, sites: LanguageSites) -> str:
     for lang in sites.languages:
         marker = ' data-zoogen-current=""' if lang == sites.current else ""
         tags.append(f'<link rel="alternate" hreflang="{language_tag(lang)}" data-zoogen-lang="{lang}"'
-                    f' data-zoogen-readthedocs="{readthedocs_code(lang)}" data-zoogen-page="{escape(pagename)}.html"'
                     f'{marker} title="{escape(LANGUAGE_NAMES[lang])}" href="{escape(sites.url(pagename, lang))}">')
     return "\n".join(tags) + "\n"
