@@ -64,18 +64,3 @@ def test_readthedocs_sphinx_build_command(tmp_path: Path, readthedocs_language: 
     assert switch in read_page(method).links
     assert f'hreflang="{"en" if other == "en" else "zh-CN"}"' in text and "/zh_CN/" not in text
 
-
-def test_readthedocs_urls_without_a_canonical_url():
-    from zoogen.site.languages import language_sites, readthedocs_root
-
-    environ = {"READTHEDOCS": "True", "READTHEDOCS_LANGUAGE": "zh-cn", "READTHEDOCS_VERSION": "v1.2"}
-    assert readthedocs_root("en", environ) == "/en/v1.2/"
-    sites = language_sites("zh_CN", None, None, whole_site=True, environ=environ)
-    assert sites.url("methods/x", "en") == "/en/v1.2/methods/x.html"
-    assert sites.url("methods/x", "zh_CN") == "/zh-cn/v1.2/methods/x.html"
-    custom = {**environ, "READTHEDOCS_CANONICAL_URL": "https://docs.example.org/zh-cn/v1.2/"}
-    assert readthedocs_root("en", custom) == "https://docs.example.org/en/v1.2/"
-    # a setting of the project's wins over what Read the Docs says
-    given = language_sites("zh_CN", ["en", "zh_CN"], {"en": "https://example.org/en"}, whole_site=False,
-                           environ=custom)
-    assert given.url("model_zoo/index", "en") == "https://example.org/en/model_zoo/index.html"
