@@ -160,8 +160,8 @@ def readthedocs_placement(repo_root: Path, conf_dir: Path) -> tuple[Path, str | 
     relative = ours.relative_to(repo_root) if ours.is_relative_to(repo_root) else ours
     return ours, (f"this repository's docs already have a Read the Docs configuration ({listed}); it is left as "
                   f"it is, and no root {READTHEDOCS_FILE} is written (it would take over the project that reads "
-                  f"the default path). The zoo's configuration is {relative}: in the settings of both zoo projects "
-                  f"(Settings > Advanced > 'Path for .readthedocs.yaml'), set {relative}.")
+                  f"the default path). The zoo's configuration is {relative}: in both zoo projects, set Admin > "
+                  f"Settings > 'Build configuration file' (once 'Path for .readthedocs.yaml') to {relative}.")
 
 
 _REQUIREMENT_FORMS = re.compile(r"^(zoogen\b.*|(git|hg|svn|bzr)\+\S+|https?://\S+|\.{0,2}/\S*|[\w.-]+\.(whl|tar\.gz|zip))$")
