@@ -240,6 +240,9 @@ from zoogen.site.standalone.conf import *  # noqa: F403
 
 zoogen_zoo = {json.dumps(zoo)}  # the folder of model-index.yml, relative to this file
 zoogen_results = os.environ.get("ZOOGEN_RESULTS", {json.dumps(os.path.join(zoo, "results"))})  # verification records
+# The languages published (the English project and its Simplified Chinese translation project): each page links
+# to itself in the other. Without a translation project, keep only "en".
+zoogen_languages = ["en", "zh_CN"]
 {quiet}'''
 
 
