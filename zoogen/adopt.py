@@ -3,6 +3,11 @@
 Writes a ``zoo.yml`` beside the model index, a Sphinx folder (``docs/zoo`` by default) whose ``conf.py`` uses
 the ``zoogen.sphinx`` extension, the Read the Docs configuration for the English project and its Chinese
 translation project, and the zoo's gettext catalogs.
+
+Read the Docs reads a project's configuration from the repository's root (``.readthedocs.yaml`` before
+``.readthedocs.yml``) unless the project names another path. A repository that already has one anywhere (the
+root, or under ``docs/`` as MMPose's ``docs/en/.readthedocs.yaml``) has docs projects of its own: the zoo's
+configuration then goes beside its ``conf.py``, and the zoo's projects are told to read it there.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -25,6 +31,8 @@ from zoogen.errors import ZoogenError
 INDEX_FILE = "model-index.yml"
 ZOO_FILE = "zoo.yml"
 READTHEDOCS_FILE = ".readthedocs.yaml"
+READTHEDOCS_NAMES = (".readthedocs.yaml", ".readthedocs.yml")  # the spellings Read the Docs reads
+DOCS_SEARCH_DEPTH = 4  # folders below docs/ searched for a Read the Docs configuration
 DEFAULT_CONF_DIR = Path("docs/zoo")
 CATALOG_LANGUAGE = "zh_CN"
 
@@ -55,8 +63,12 @@ class GitRemote:
 
 
 def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: str | None = None,
-                    catalogs: bool = True) -> InitReport:
-    """Prepare ``directory`` (a repository holding a ``model-index.yml``) for ``zoogen build`` and Read the Docs."""
+                    catalogs: bool = True, requirement: str | None = None) -> InitReport:
+    """Prepare ``directory`` (a repository holding a ``model-index.yml``) for ``zoogen build`` and Read the Docs.
+
+    ``requirement``: how Read the Docs installs zoogen (a pip requirement: a version, a VCS URL or a path);
+    by default the installed zoogen's own (`default_requirement`).
+    """
     from zoogen.meta import load_zoo
 
     root = directory.resolve()
@@ -67,6 +79,7 @@ def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: s
     if loaded.errors:
         details = "\n".join(str(d) for d in loaded.errors[:20])
         raise ZoogenError(f"{index} has errors; fix them first (zoogen check):\n{details}")
+    spec, requirement_note = (check_requirement(requirement), None) if requirement else default_requirement()
     conf_dir = conf_dir if conf_dir.is_absolute() else root / conf_dir
     repo_root = _git_toplevel(root) or root
     remote = _git_remote(repo_root)
@@ -80,18 +93,17 @@ def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: s
                                                         if root != repo_root else "")
     _write(report, root / ZOO_FILE, "# zoogen: the zoo-level text of this model index (see zoogen's docs).\n"
            + yaml.safe_dump(zoo_config, allow_unicode=True, sort_keys=False))
-    _write(report, conf_dir / "conf.py", _conf_py(root, conf_dir, zoo_title))
-    _write(report, conf_dir / "requirements.txt", f"zoogen=={__version__}\n")
+    _write(report, conf_dir / "conf.py", _conf_py(root, conf_dir, zoo_title, len(loaded.warnings)))
+    _write(report, conf_dir / "requirements.txt", f"{spec}\n")
+    if requirement_note and conf_dir / "requirements.txt" in report.written:
+        report.notes.append(requirement_note)
     _write(report, conf_dir / ".gitignore", _GITIGNORE)
 
-    readthedocs = repo_root / READTHEDOCS_FILE
-    if readthedocs.exists():
-        readthedocs = conf_dir / READTHEDOCS_FILE
-        report.notes.append(f"{repo_root / READTHEDOCS_FILE} belongs to your docs, so the zoo's Read the Docs "
-                            f"configuration is {readthedocs.relative_to(repo_root)}: set that path as "
-                            "'Path for .readthedocs.yaml' in the settings of both zoo projects.")
+    readthedocs, note = readthedocs_placement(repo_root, conf_dir)
     _write(report, readthedocs, _readthedocs_yaml(repo_root, conf_dir))
     report.readthedocs = readthedocs
+    if note:
+        report.notes.append(note)
 
     if catalogs and not (locale_dir / CATALOG_LANGUAGE).is_dir():
         from zoogen.site.i18n import update_catalogs
@@ -110,9 +122,90 @@ def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: s
         f"git add {ZOO_FILE} {relative_conf} {os.path.relpath(readthedocs, repo_root)}",
     ]
     report.next_commands = [c for c in report.next_commands if c]
+    if loaded.warnings and conf_dir / "conf.py" in report.written:
+        report.notes.append(f"the zoo has {len(loaded.warnings)} warning(s) (zoogen check lists them). Read the "
+                            "Docs builds with fail_on_warning, so conf.py keeps them out of its log "
+                            "(suppress_warnings); delete that line once they are fixed, and new ones fail the "
+                            "build.")
     report.notes.append("On Read the Docs: import the repository as the English project, then create a second "
                         "project on it with language 'Simplified Chinese' and add it as a translation.")
     return report
+
+
+def readthedocs_configs(repo_root: Path) -> list[Path]:
+    """Every Read the Docs configuration of the repository: at its root and anywhere under ``docs/``."""
+    found = [repo_root / name for name in READTHEDOCS_NAMES if (repo_root / name).is_file()]
+    docs = repo_root / "docs"
+    for folder, subfolders, files in os.walk(docs) if docs.is_dir() else ():
+        depth = len(Path(folder).relative_to(docs).parts)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")) and d != "node_modules"
+                               and depth < DOCS_SEARCH_DEPTH)
+        found += [Path(folder) / name for name in READTHEDOCS_NAMES if name in files]
+    return found
+
+
+def readthedocs_placement(repo_root: Path, conf_dir: Path) -> tuple[Path, str | None]:
+    """Where the zoo's Read the Docs configuration goes, and what to tell the maintainer.
+
+    At the root only where the repository has none: a root file would take over the docs project that reads
+    the default path (and Read the Docs prefers ``.readthedocs.yaml`` to a ``.readthedocs.yml`` beside it).
+    """
+    ours = conf_dir / READTHEDOCS_FILE
+    theirs = [path for path in readthedocs_configs(repo_root) if path != ours]
+    if not theirs and not ours.exists():
+        return repo_root / READTHEDOCS_FILE, None
+    if not theirs:  # an earlier zoogen init put it beside conf.py
+        return ours, None
+    listed = ", ".join(str(path.relative_to(repo_root)) for path in theirs)
+    relative = ours.relative_to(repo_root) if ours.is_relative_to(repo_root) else ours
+    return ours, (f"this repository's docs already have a Read the Docs configuration ({listed}); it is left as "
+                  f"it is, and no root {READTHEDOCS_FILE} is written (it would take over the project that reads "
+                  f"the default path). The zoo's configuration is {relative}: in both zoo projects, set Admin > "
+                  f"Settings > 'Build configuration file' (once 'Path for .readthedocs.yaml') to {relative}.")
+
+
+_REQUIREMENT_FORMS = re.compile(r"^(zoogen\b.*|(git|hg|svn|bzr)\+\S+|https?://\S+|\.{0,2}/\S*|[\w.-]+\.(whl|tar\.gz|zip))$")
+
+
+def check_requirement(spec: str) -> str:
+    """A pip requirement for zoogen: ``zoogen==1.0``, ``zoogen @ git+https://...``, a VCS URL, a path or an
+    archive; anything else (an option, several lines) is refused with one error."""
+    spec = spec.strip()
+    if "\n" in spec or spec.startswith("-") or not _REQUIREMENT_FORMS.match(spec):
+        raise ZoogenError(f"--requirement {spec!r}: give one pip requirement for zoogen (zoogen==X.Y, "
+                          "'zoogen @ git+https://host/owner/zoogen@tag', a VCS URL, a path or an archive)")
+    return spec
+
+
+def default_requirement() -> tuple[str, str | None]:
+    """The installed zoogen as a requirement Read the Docs can install, and a note where it may not be.
+
+    A VCS install gives its URL and commit; otherwise the release ``zoogen==<version>``, which installs once
+    that version is on the package index (the release workflow publishes it from a tag).
+    """
+    try:
+        distribution = metadata.distribution("zoogen")
+        direct = json.loads(distribution.read_text("direct_url.json") or "null")
+    except (metadata.PackageNotFoundError, ValueError):
+        distribution, direct = None, None
+    if direct and "vcs_info" in direct:
+        vcs = direct["vcs_info"]
+        return f"zoogen @ {vcs['vcs']}+{direct['url']}@{vcs['commit_id']}", None
+    release = f"zoogen=={__version__}"
+    home = _project_url(distribution) if distribution else None
+    example = f"'zoogen @ git+{home}@v{__version__}'" if home else "'zoogen @ git+https://<host>/<owner>/zoogen@<tag>'"
+    return release, (f"the zoo's requirements.txt asks for {release}, which Read the Docs installs from PyPI. "
+                     f"Until that version is released there, replace that line by a VCS URL or a path, such as "
+                     f"{example} (zoogen init --requirement SPEC writes it where there is no requirements.txt "
+                     "yet).")
+
+
+def _project_url(distribution: metadata.Distribution) -> str | None:
+    for entry in distribution.metadata.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("homepage", "source", "repository") and url.strip().startswith("https://"):
+            return url.strip()
+    return None
 
 
 def _write(report: InitReport, path: Path, text: str) -> None:
@@ -128,8 +221,11 @@ def _write(report: InitReport, path: Path, text: str) -> None:
     report.written.append(path)
 
 
-def _conf_py(root: Path, conf_dir: Path, title: str) -> str:
+def _conf_py(root: Path, conf_dir: Path, title: str, warnings: int = 0) -> str:
     zoo = os.path.relpath(root, conf_dir)
+    quiet = (f"\n# The zoo had {warnings} warning(s) when zoogen init ran (zoogen check lists them); Read the Docs "
+             "builds with\n# fail_on_warning. Delete this line once they are fixed: new ones then fail the build.\n"
+             'suppress_warnings = ["zoogen.zoo"]\n') if warnings else ""
     return f'''"""Sphinx configuration of the {title} site, written by ``zoogen init``.
 
 Read the Docs runs ``sphinx-build`` on this folder for the English project and its Chinese translation;
@@ -144,7 +240,10 @@ from zoogen.site.standalone.conf import *  # noqa: F403
 
 zoogen_zoo = {json.dumps(zoo)}  # the folder of model-index.yml, relative to this file
 zoogen_results = os.environ.get("ZOOGEN_RESULTS", {json.dumps(os.path.join(zoo, "results"))})  # verification records
-'''
+# The languages published (the English project and its Simplified Chinese translation project): each page links
+# to itself in the other. Without a translation project, keep only "en".
+zoogen_languages = ["en", "zh_CN"]
+{quiet}'''
 
 
 def _readthedocs_yaml(repo_root: Path, conf_dir: Path) -> str:

@@ -101,8 +101,9 @@ def test_commands_without_a_zoo_say_so(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def readthedocs_build(conf_dir: Path, language: str, output: Path) -> subprocess.CompletedProcess[str]:
-    """The command Read the Docs runs for a Sphinx project, in the folder of its conf.py."""
-    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_LANGUAGE": language,
+    """The command Read the Docs runs for a Sphinx project, in the folder of its conf.py (its language code in the
+    environment is ``zh-cn``, the one it passes to Sphinx ``zh_CN``)."""
+    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_LANGUAGE": language.replace("_", "-").lower(),
            "READTHEDOCS_VERSION": "latest", "READTHEDOCS_OUTPUT": str(output)}
     env.pop("ZOOGEN_ZOO", None)
     command = [sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-b", "html", "-d", "_build/doctrees",
@@ -139,3 +140,113 @@ def test_adopted_repository_builds_both_languages_both_ways(tmp_path: Path, zoo:
                             text=True, check=True).stdout
     generated = [line for line in status.splitlines() if line.endswith((".md", ".html", "/methods/"))]
     assert not generated, f"generated pages are not ignored: {generated}"
+
+
+# Read the Docs configurations as the family's repositories have them (their public repositories; the corpora
+# under ../shared keep only the model index): MMPretrain's at the root, spelled .yml; MMPose's one per language
+# under docs/.
+MMPRETRAIN_READTHEDOCS = {".readthedocs.yml": "version: 2\nformats:\n  - epub\npython:\n  install:\n"
+                                              "    - requirements: requirements/docs.txt\n"}
+MMPOSE_READTHEDOCS = {f"docs/{language}/.readthedocs.yaml":
+                      f"version: 2\nbuild:\n  os: ubuntu-22.04\n  tools:\n    python: '3.8'\n"
+                      f"sphinx:\n  configuration: docs/{language}/conf.py\n" for language in ("en", "zh_cn")}
+SHARED_CORPORA = Path(os.environ.get("ZOOGEN_SHARED", ROOT.parent / "shared")) / "corpora"  # beside the checkout
+
+
+@pytest.mark.parametrize("existing", [MMPRETRAIN_READTHEDOCS, MMPOSE_READTHEDOCS,
+                                      {".readthedocs.yaml": "version: 2\n", ".readthedocs.yml": "version: 2\n"}],
+                         ids=["root-yml", "under-docs", "both-spellings"])
+def test_init_never_takes_over_a_docs_project(tmp_path: Path, existing: dict[str, str]):
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    for name, text in existing.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    output = run_init(repo, "--no-catalogs")
+    for name, text in existing.items():
+        assert (repo / name).read_text() == text, f"{name} was changed"
+        assert name in output, f"init does not name {name}"
+    assert not (repo / ".readthedocs.yaml").exists() or ".readthedocs.yaml" in existing
+    ours = yaml.safe_load((repo / "docs" / "zoo" / ".readthedocs.yaml").read_text())
+    assert ours["sphinx"]["configuration"] == "docs/zoo/conf.py"
+    assert "Path for .readthedocs.yaml" in output and "docs/zoo/.readthedocs.yaml" in output
+    again = run_init(repo, "--no-catalogs")  # the zoo's own configuration is not mistaken for the docs' one
+    assert "wrote" not in again and not (repo / ".readthedocs.yaml").exists() or ".readthedocs.yaml" in existing
+
+
+@pytest.mark.parametrize("name, existing", [("mmpretrain", MMPRETRAIN_READTHEDOCS), ("mmpose", MMPOSE_READTHEDOCS)])
+def test_init_on_the_family_corpora_keeps_their_readthedocs_projects(tmp_path: Path, name: str,
+                                                                    existing: dict[str, str]):
+    corpus = SHARED_CORPORA / name
+    if not corpus.is_dir():
+        pytest.skip(f"{corpus} is not beside the checkout")
+    repo = repository(tmp_path, corpus, remote=f"https://github.com/open-mmlab/{name}.git")
+    for path, text in existing.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text)
+    output = run_init(repo, "--no-catalogs")
+    assert not (repo / ".readthedocs.yaml").exists()
+    assert all(path in output for path in existing)
+    assert yaml.safe_load((repo / "docs" / "zoo" / ".readthedocs.yaml").read_text())["sphinx"]["configuration"] \
+        == "docs/zoo/conf.py"
+
+
+def test_the_default_requirement_says_how_to_install_an_unreleased_zoogen(tmp_path: Path):
+    import zoogen
+
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    output = run_init(repo, "--no-catalogs")
+    requirement = (repo / "docs" / "zoo" / "requirements.txt").read_text().strip()
+    assert requirement == f"zoogen=={zoogen.__version__}" or requirement.startswith("zoogen @ git+")
+    if requirement.startswith("zoogen=="):
+        assert "--requirement" in output  # what to do while that version is not on PyPI
+
+
+@pytest.mark.parametrize("spec", ["zoogen @ git+https://github.com/zoogen-dev/zoogen@v0.2.0",
+                                  "git+https://github.com/zoogen-dev/zoogen@main#egg=zoogen",
+                                  "./tools/zoogen", "zoogen>=0.2,<0.3"])
+def test_a_given_requirement_is_written_as_it_is(tmp_path: Path, spec: str):
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    output = run_init(repo, "--no-catalogs", "--requirement", spec)
+    assert (repo / "docs" / "zoo" / "requirements.txt").read_text() == spec + "\n"
+    assert "until that version is released" not in output.lower()
+
+
+@pytest.mark.parametrize("spec", ["--index-url https://evil.example/simple", "numpy", "zoogen\n-e ."])
+def test_a_requirement_that_is_not_zoogens_is_refused_before_anything_is_written(tmp_path: Path, spec: str):
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    result = CliRunner().invoke(cli, ["init", str(repo), "--no-catalogs", "--requirement", spec])
+    assert result.exit_code == 1 and "--requirement" in result.output and "Traceback" not in result.output
+    assert not (repo / "zoo.yml").exists() and not (repo / "docs").exists()
+
+
+@pytest.mark.slow
+def test_the_written_requirement_installs(tmp_path: Path):
+    """pip resolves what init wrote: a wheel of this checkout, as a release or a path would be (offline)."""
+    from importlib.metadata import version
+
+    from test_wheel import tracked_copy
+
+    if int(version("setuptools").split(".")[0]) < 77:  # pyproject's build requirement, built here without network
+        pytest.skip(f"setuptools {version('setuptools')} is older than the build needs (77)")
+    source = tracked_copy(tmp_path / "source")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist"), str(source)], check=True)
+    wheel = next((tmp_path / "dist").glob("zoogen-*.whl"))
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    run_init(repo, "--no-catalogs", "--requirement", str(wheel))
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index",
+                           "--disable-pip-version-check", "-r", "docs/zoo/requirements.txt"],
+                          cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 0 and "Would install zoogen" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_zoos_warnings_at_init_are_kept_out_of_readthedocs_fail_on_warning(tmp_path: Path):
+    clean = repository(tmp_path / "clean", ROOT / "examples" / "mmdet_v1_rpn")
+    run_init(clean, "--no-catalogs")
+    assert "suppress_warnings" not in (clean / "docs" / "zoo" / "conf.py").read_text()
+    warned = repository(tmp_path / "warned", ROOT / "examples" / "mmdet_v1_rpn")
+    metafile = warned / "rpn" / "metafile.yml"
+    metafile.write_text("Maintainers: someone\n" + metafile.read_text())
+    output = run_init(warned, "--no-catalogs")
+    conf = (warned / "docs" / "zoo" / "conf.py").read_text()
+    assert 'suppress_warnings = ["zoogen.zoo"]' in conf and "1 warning(s)" in conf and "1 warning(s)" in output

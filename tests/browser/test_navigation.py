@@ -27,8 +27,9 @@ def kinds_of_page(site) -> list[str]:
 
 
 def switch_to(browser, language: str) -> None:
+    tag = language.replace("_", "-")  # hreflang is BCP 47: zh-CN
     link = wait_for(browser, "return document.querySelector("
-                             "'.zoogen-lang-switch a[hreflang=\"' + arguments[0] + '\"]');", 10, language)
+                             "'.zoogen-lang-switch a[hreflang=\"' + arguments[0] + '\"]');", 10, tag)
     link.click()
     wait_for(browser, "return document.readyState === 'complete' && document.documentElement.lang"
                       ".replace('-', '_').toLowerCase() === arguments[0].toLowerCase();", 10, language)

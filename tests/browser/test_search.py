@@ -38,3 +38,15 @@ def test_the_sidebar_search_box_answers_in_chinese(browser, sites, name: str):
     wait_for(browser, "return location.pathname.endsWith('/search.html');")
     hits = search(browser, browser.current_url)
     assert hits
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_excerpts_do_not_start_with_the_language_switch(browser, sites, language: str):
+    site = sites["bundled"]
+    query = "模型" if language == "zh_CN" else "model"
+    search(browser, site.url(language, f"search.html?q={quote(query)}"))
+    wait_for(browser, "return document.querySelectorAll('#search-results ul.search li p.context').length > 0;")
+    excerpts = browser.execute_script("return Array.from(document.querySelectorAll("
+                                      "'#search-results ul.search li p.context')).map(p => p.textContent.trim());")
+    switch_text = "English简体中文"
+    assert excerpts and not [e for e in excerpts if switch_text in e.replace(" ", "").replace("\n", "")], excerpts[:5]

@@ -80,3 +80,13 @@ def test_model_names_are_escaped(tiny_zoo, tiny_records):
     root = ET.fromstring(svg)  # still well-formed
     assert {a.get("href") for a in root.iter(f"{SVG}a")} == {'x.html#a"><script>'}  # an attribute value, escaped
     assert any(t.text.startswith('<script>x</script>&"') for t in root.iter(f"{SVG}title"))
+
+
+def test_points_are_focusable_links_of_their_own_not_inside_an_image(tiny_zoo, tiny_records):
+    [plot] = overview_plots(tiny_zoo, tiny_records)
+    root = ET.fromstring(render_svg(plot, Words("en"), _link))
+    assert root.get("role") == "group" and root.get("aria-label")  # a labelled group, never role="img"
+    assert not [e for e in root.iter() if e.get("role") == "img"]
+    for link in root.iter(f"{SVG}a"):
+        assert link.get("href") and link.get("tabindex") != "-1"  # an SVG link with href is in the tab order
+        assert link[0].tag == f"{SVG}title" and link[0].text  # its accessible name

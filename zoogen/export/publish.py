@@ -26,6 +26,7 @@ from zoogen.export.files import (
 from zoogen.export.model_card import eval_results, eval_results_yaml, model_card, model_card_yaml
 from zoogen.export.models_json import models_document
 from zoogen.meta.schema import Zoo
+from zoogen.permissions import make_public
 from zoogen.records import VerificationRecord
 
 
@@ -84,6 +85,7 @@ def write_exports(zoo: Zoo, out: Path, records: Mapping[str, list[VerificationRe
                 path = staging / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
+            make_public(staging)  # mkdtemp made it 0700
             _swap(staging, out)
         finally:
             if staging.exists():

@@ -1,5 +1,9 @@
 """A plot as inline SVG with real text: matplotlib's SVG backend, one ``<a>`` with a ``<title>`` per point.
 
+Each point is a focusable link of its own (Tab moves between them; its ``<title>`` is its accessible name):
+the figure is a labelled ``role="group"``, never ``role="img"``, whose content assistive technologies would
+treat as one picture with links nested inside (axe-core: ``nested-interactive``).
+
 Text stays text (``svg.fonttype: none``) with a font stack that has common CJK fonts, so the Chinese site
 shows Chinese labels without embedded glyphs. The SVG is built without any script and needs nothing online.
 """
@@ -147,14 +151,14 @@ def _series(plot: Plot, styles: dict[str, Style]) -> list[tuple[Style, str | Non
 
 
 def _annotate(svg_text: str, plot: Plot, words: Words, metric: str) -> str:
-    """Add a ``<title>`` to each point's link, drop ``target=_blank``, label the whole figure."""
+    """Add a ``<title>`` to each point's link, drop ``target=_blank``, label the whole figure as a group."""
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(svg_text)
     for metadata in root.findall(f"{{{SVG_NS}}}metadata"):
         root.remove(metadata)
     title, _ = caption(plot, words)
-    root.set("role", "img")
+    root.set("role", "group")
     root.set("aria-label", title)
     root.set("class", "zoo-plot-svg")
     root.set("width", "100%")

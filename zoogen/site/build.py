@@ -28,6 +28,7 @@ from pathlib import Path
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
+from zoogen.permissions import make_public
 from zoogen.plots.source import share_loaded
 from zoogen.site.languages import LANGUAGES
 from zoogen.site.output import (
@@ -64,6 +65,7 @@ def sphinx_command(builder: str, source: Path, output: Path, zoo: Path, results:
         sys.executable, "-m", "sphinx", "-b", builder, "-q", "-E", "-W", "--keep-going",
         "-c", str(standalone_conf_dir()), "-D", f"language={language}", "-D", f"zoogen_zoo={zoo}",
         "-D", f"zoogen_strict={int(strict)}", "-D", f"zoogen_results={results or ''}",
+        "-D", "zoogen_report_warnings=0",  # the zoogen command that runs it reports the zoo's warnings
         "-d", str(output.parent / f".{output.name}-doctrees"),
         str(source), str(output),
     ]
@@ -90,9 +92,11 @@ def cache_dir(out_dir: Path) -> Path:
     return out_dir.parent / ".zoogen-cache" / out_dir.name
 
 
-def confoverrides(zoo: Path, results: Path | None, language: str, strict: bool) -> dict[str, object]:
+def confoverrides(zoo: Path, results: Path | None, language: str, strict: bool,
+                  languages: Sequence[str] = ()) -> dict[str, object]:
+    """Sphinx settings of one language's build; ``languages``: all those built (the switch links to them)."""
     return {"language": language, "zoogen_zoo": str(zoo), "zoogen_results": str(results or ""),
-            "zoogen_strict": strict}
+            "zoogen_strict": strict, "zoogen_languages": list(languages or [language])}
 
 
 def new_sphinx(source: Path, html: Path, doctrees: Path, overrides: dict[str, object], *,
@@ -207,7 +211,7 @@ def _build(zoo: Path, out_dir: Path, cache: Path, staging: Path, languages: Sequ
     rendered.pages.write(source)  # unchanged pages keep their files (and times)
     _remove_stale_pages(source, rendered.pages.pages)
     jobs_args = {language: (source, staging / language / "html", staging / language / "doctrees",
-                            {**confoverrides(zoo, results, language, strict),
+                            {**confoverrides(zoo, results, language, strict, languages),
                              "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
     exports: list[Path] = []
 
@@ -227,9 +231,12 @@ def _build(zoo: Path, out_dir: Path, cache: Path, staging: Path, languages: Sequ
         stage_language_neutral()
     built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
     for result in built:
+        make_public(staging / result.language / "html")
         swap_into_place(staging / result.language / "html", result.output)
+    make_public(exports[0])
     swap_into_place(exports[0], out_dir / EXPORTS_DIR)
     write_text_atomic(out_dir / "index.html", REDIRECT.format(language=languages[0]))
+    make_public(out_dir / "index.html")
     return built
 
 

@@ -95,15 +95,26 @@ class ZooDataTable(SphinxDirective):
             columns = len(split_row(head[1]))
             rows = parse_rows(body, columns)
         if rows is None:  # MyST's own parse of the whole table
-            return self.parse_text_to_nodes("\n".join(lines))
-        parsed = self.parse_text_to_nodes("\n".join(head))
+            return self._parse("\n".join(lines))
+        parsed = self._parse("\n".join(head))
         tgroup = next((t for node in parsed for t in node.findall(nodes.tgroup)), None)
         if tgroup is None:
-            return self.parse_text_to_nodes("\n".join(lines))
+            return self._parse("\n".join(lines))
         localised = self._localised(rows)
         text = "\n".join(" ".join(text for cell in row for _, text, _ in cell) for row in localised)
         tgroup += data_rows("", nodes.Text(text), rows=localised)
         return parsed
+
+    def _parse(self, text: str) -> list[nodes.Node]:
+        """MyST's parse of ``text`` (``parse_text_to_nodes`` from Sphinx 7.4; the same by hand before)."""
+        if hasattr(self, "parse_text_to_nodes"):
+            return self.parse_text_to_nodes(text)
+        from docutils.statemachine import StringList
+
+        container = nodes.Element()
+        self.state.nested_parse(StringList(text.splitlines(), source=self.get_source_info()[0]),
+                                self.content_offset, container)
+        return container.children
 
     def _localised(self, rows: list[list[list[Piece]]]) -> list[list[list[Piece]]]:
         """Cells as `DataTableCells` translates them: registry names by the page's cell map, link words by the

@@ -14,6 +14,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.search import languages as search_languages
+from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
 
 from zoogen import __version__
@@ -21,16 +22,25 @@ from zoogen.errors import ZoogenError
 from zoogen.project import repository_root
 from zoogen.site.builtin import localise
 from zoogen.site.catalogs import CHECKED_LOCALES, compile_checked
-from zoogen.site.languages import LANGUAGE_NAMES, LANGUAGES, alternate_links, normalise_language, switch_url
+from zoogen.site.languages import (
+    LANGUAGE_NAMES,
+    LanguageSites,
+    alternate_links,
+    language_sites,
+    language_tag,
+    normalise_language,
+)
 from zoogen.site.navigation import windowed_navigation
 from zoogen.site.prose import ProseTrust, note_trust, setup_prose
 from zoogen.site.segmenter import quiet_jieba
-from zoogen.site.source import RenderedZoo, rendered_zoo
+from zoogen.site.source import RenderedZoo, is_provided, rendered_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
 from zoogen.site.transforms import DataTableCells, TranslatedReferenceLinks
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+MYST_EXTENSIONS = ("attrs_block",)  # the pages' ``{.zoo-data}`` lines: enabled in whatever site hosts them
+logger = logging.getLogger(__name__)
 
 
 def _generate(app: Sphinx, config: Config) -> None:
@@ -41,6 +51,9 @@ def _generate(app: Sphinx, config: Config) -> None:
         rendered = rendered_zoo(zoo_path, results, config.zoogen_strict)
     except ZoogenError as error:
         raise ConfigError(f"zoogen: {error}") from None
+    if config.zoogen_report_warnings and not is_provided(zoo_path, results, config.zoogen_strict):
+        report_warnings(rendered)
+    enable_myst_extensions(config)
     install_pages(app, rendered)
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     config.templates_path = [*config.templates_path, str(TEMPLATES_DIR)]
@@ -57,6 +70,24 @@ def _generate(app: Sphinx, config: Config) -> None:
     if locale_dir and locale_dir.is_dir():  # the zoo's catalogs, checked: Sphinx never reads its .po files
         config.locale_dirs = [*config.locale_dirs, str(_checked_locales(app, config, rendered, pages_dir))]
     localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
+
+
+def report_warnings(rendered: RenderedZoo) -> None:
+    """The zoo's warnings in Sphinx's log, each at its metafile's line: ``-W`` makes them fail the build,
+    ``suppress_warnings = ["zoogen"]`` silences them."""
+    for diagnostic in rendered.warnings:
+        what = f"{diagnostic.field}: " if diagnostic.field else ""
+        logger.warning(f"{what}{diagnostic.message}", location=str(diagnostic.location or "") or None,
+                       type="zoogen", subtype="zoo")
+
+
+def enable_myst_extensions(config: Config) -> None:
+    """Add the MyST syntax the pages use to the host's ``myst_enable_extensions`` (MyST reads it later, on
+    ``builder-inited``)."""
+    enabled = list(config.myst_enable_extensions or [])
+    missing = [name for name in MYST_EXTENSIONS if name not in enabled]
+    if missing:
+        config.myst_enable_extensions = [*enabled, *missing]
 
 
 def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
@@ -98,14 +129,26 @@ def _checked_locales(app: Sphinx, config: Config, rendered: RenderedZoo, pages_d
                            Path(app.doctreedir) / CHECKED_LOCALES, rendered.pages.links, domain)
 
 
+def site_languages(config: Config) -> LanguageSites:
+    """The languages this site is published in and where (``zoogen_languages``, ``zoogen_language_urls``)."""
+    return language_sites(config.language, config.zoogen_languages, config.zoogen_language_urls,
+                          whole_site=not config.zoogen_pages_dir.strip("/"))
+
+
 def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    current = app.config.language or "en"
+    """The switch and the alternate links, on the zoo's own pages where another language is published."""
+    sites = site_languages(app.config)
+    zoo_page = pagename in getattr(app, "zoogen_page_links", {}) or not app.config.zoogen_pages_dir.strip("/")
+    if not (zoo_page and sites.has_switch):
+        return
     context["zoogen_languages"] = [
-        {"code": lang, "name": LANGUAGE_NAMES[lang], "current": lang == current,
-         "url": switch_url(pagename, lang)}
-        for lang in LANGUAGES
+        {"code": lang, "tag": language_tag(lang), "name": LANGUAGE_NAMES[lang], "current": lang == sites.current,
+         "url": sites.url(pagename, lang)}
+        for lang in sites.languages
     ]
-    context["metatags"] = context.get("metatags", "") + alternate_links(pagename, current)
+    # sphinx_rtd_theme: beside the breadcrumbs, outside the content that search excerpts are taken from
+    context["zoogen_switch_place"] = "breadcrumbs" if app.config.html_theme == "sphinx_rtd_theme" else "document"
+    context["metatags"] = context.get("metatags", "") + alternate_links(pagename, sites)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -114,6 +157,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_results", "results", "env", str)
     app.add_config_value("zoogen_strict", False, "env", bool)
     app.add_config_value("zoogen_pages_dir", "", "env", str)
+    app.add_config_value("zoogen_report_warnings", True, "env", bool)  # False: a zoogen command reports them
+    app.add_config_value("zoogen_languages", None, "html", (list, tuple, str, type(None)))
+    app.add_config_value("zoogen_language_urls", {}, "html", dict)
+    app.setup_extension("myst_parser")
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()

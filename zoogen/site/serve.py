@@ -163,7 +163,7 @@ class LiveSite:
                 process = context.Process(
                     target=_language_worker, daemon=True,
                     args=(child, self.source, self.html / language, self.workdir / "state" / language,
-                          {**confoverrides(self.zoo, self.results, language, self.strict),
+                          {**confoverrides(self.zoo, self.results, language, self.strict, self.languages),
                            "zoogen_exports_url": f"../{EXPORTS_DIR}/"}))
                 process.start()
                 self._workers[language] = (process, parent)

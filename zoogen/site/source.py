@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from zoogen.errors import ZoogenError
+from zoogen.errors import Diagnostic, ZoogenError
 from zoogen.meta import load_zoo
 from zoogen.meta.schema import Zoo
 from zoogen.records import VerificationRecord, load_records
@@ -29,6 +29,7 @@ class RenderedZoo:
     locale_dir: Path | None
     zoo: Zoo  # the loaded zoo and its records: the plots and the exports read them (see `share_loaded`)
     records: Mapping[str, list[VerificationRecord]]
+    warnings: tuple[Diagnostic, ...] = ()  # the zoo's warnings, for a Sphinx run that reports them itself
 
 
 SourceKey = tuple[Path, Path | None, bool]
@@ -47,7 +48,7 @@ def render_zoo(zoo: Path, results: Path | None, strict: bool) -> RenderedZoo:
         raise ZoogenError(f"the zoo at {zoo} has errors:\n{details}")
     records = load_records(results) if results and results.is_dir() else {}
     return RenderedZoo(render_pages(loaded.zoo, records), loaded.zoo.info.title, loaded.zoo.info.locale_dir,
-                       loaded.zoo, records)
+                       loaded.zoo, records, tuple(loaded.warnings))
 
 
 @contextmanager
@@ -60,6 +61,11 @@ def provided(zoo: Path, results: Path | None, strict: bool, rendered: RenderedZo
         yield
     finally:
         _provided.pop(key, None)
+
+
+def is_provided(zoo: Path, results: Path | None, strict: bool) -> bool:
+    """Whether a `zoogen` command rendered this zoo for the Sphinx runs (and reported its warnings itself)."""
+    return source_key(zoo, results, strict) in _provided
 
 
 def rendered_zoo(zoo: Path, results: Path | None, strict: bool) -> RenderedZoo:

@@ -59,7 +59,8 @@ def _translate_link_text(reference: nodes.reference, words: gettext.NullTranslat
     text = reference.astext()
     translated = words.gettext(text)
     if translated != text:
-        reference.children = [nodes.Text(translated)]
+        reference.children = []
+        reference += nodes.Text(translated)  # with its parent set (docutils 0.20's smart quotes need it)
 
 
 def _translate_text_in(node: nodes.Element, words: gettext.NullTranslations) -> None:

@@ -21,9 +21,9 @@
       } else {
         item = document.createElement("a");
         item.href = link.getAttribute("href");
-        item.hreflang = link.getAttribute("data-zoogen-lang");
+        item.hreflang = link.getAttribute("hreflang");
       }
-      item.lang = link.getAttribute("data-zoogen-lang");
+      item.lang = link.getAttribute("hreflang");  // BCP 47 (zh-CN)
       item.textContent = link.getAttribute("title");
       nav.appendChild(item);
     });
