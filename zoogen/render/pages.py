@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 
@@ -13,6 +14,7 @@ from zoogen.meta.registry import load_registry
 from zoogen.meta.schema import Zoo
 from zoogen.records import VerificationRecord
 from zoogen.render import markup
+from zoogen.render.groups import method_groups
 from zoogen.render.links import mark_dead_links
 from zoogen.render.marks import Marker, newest_records, verdict_summary
 from zoogen.render.names import SOURCE_LANGUAGE, Names
@@ -95,7 +97,7 @@ def render_pages(
         pages.pages[docname] = mark_dead_links(text, zoo.info.links_report)
         pages.links[docname] = links
 
-    add("index", "index.md.j2")
+    add("index", "index.md.j2", **_overview_groups(zoo, names))
 
     for method in zoo.methods:
         report_link = "../" * (method.id.count("/") + 1) + f"{REPORT_PAGE}.md"  # method ids may nest
@@ -108,13 +110,38 @@ def render_pages(
         readme_url = _readme_url(zoo, method.readme)
         method_links = {label: url for label, url in (("paper", paper_url), ("readme", readme_url)) if url}
         add(f"{METHODS_DIR}/{method.id}", "method.md.j2", method_links, method=method,
-            groups=builder.method_tables(method.models), notes_table=notes_table, readme_url=readme_url,
-            report_link=report_link)
+            groups=builder.method_tables(method.models, method.results_of), notes_table=notes_table,
+            readme_url=readme_url, report_link=report_link)
 
     add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
     add("models", "models.md.j2", table=all_models_table(zoo.models, names, titles, METHODS_DIR))
     add(REPORT_PAGE, "verification.md.j2", table=_report_table(zoo, newest, titles, names) if newest else None)
     return pages
+
+
+def _overview_groups(zoo: Zoo, names: Names) -> dict[str, object]:
+    """The overview's method groups with their headings, and the sidebar's captions (a toctree each)."""
+    groups = method_groups(zoo)
+    shown = []
+    captions = []
+    for group in groups:
+        heading = markup.escape(names.task(group.task)) if group.task else names.gettext("Methods without results")
+        datasets = [SimpleNamespace(heading=markup.escape(names.dataset(dataset)) if dataset else
+                                    names.gettext("Other datasets"), methods=members)
+                    for dataset, members in group.datasets]
+        shown.append(SimpleNamespace(task=group.task, heading=heading, methods=group.methods, datasets=datasets))
+        plain = names.task(group.task) if group.task else names.gettext("Methods without results")
+        if group.datasets:
+            captions += [SimpleNamespace(title=_caption(f"{plain} · {names.dataset(dataset)}" if dataset else plain),
+                                         methods=members) for dataset, members in group.datasets]
+        else:
+            captions.append(SimpleNamespace(title=_caption(plain), methods=group.methods))
+    return {"groups": shown, "captions": captions}
+
+
+def _caption(text: str) -> str:
+    """A toctree caption: one line of plain text (a directive option is not Markdown)."""
+    return " ".join(text.split())
 
 
 def _report_table(zoo: Zoo, newest: Mapping[str, VerificationRecord], titles: dict[str, str],

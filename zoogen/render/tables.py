@@ -8,12 +8,14 @@ Names (headers, tasks, datasets) are in the language of ``Names``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from zoogen.meta.schema import Model
+from zoogen.meta.keys import fold
+from zoogen.meta.schema import Model, Result
 from zoogen.plots.anchors import anchor_html
 from zoogen.render import markup
-from zoogen.render.columns import metadata_value
+from zoogen.render.columns import DERIVED_FROM, HIDDEN_METADATA, metadata_field, metadata_value, plain_value
 from zoogen.render.marks import Marker
 from zoogen.render.names import Names
 
@@ -68,19 +70,30 @@ def method_link(method_id: str, methods_dir: str, title: str) -> str:
     return f"{{doc}}`{methods_dir}/{method_id}`"
 
 
+DEFAULT_COLUMNS = ["name", "backbone", "style", "lr_schd", "memory", "inference_fps", "metrics", "config",
+                   "download"]  # a task without columns in the registry, in a zoo.yml without table.columns
+AUTO_COLUMN_SHARE = 0.5  # metadata in more than this share of a table's models becomes a column
+Results = Callable[[Model], list[Result]]
+
+
+def _all_results(model: Model) -> list[Result]:
+    return model.results
+
+
 @dataclass
 class TableBuilder:
     names: Names
-    columns: list[str]
+    columns: list[str]  # zoo.yml's table.columns; empty: the registry's columns of the table's task
     config_base_url: str | None = None
     marker: Marker | None = None
     group_by_tasks: bool = True
 
-    def method_tables(self, models: list[Model]) -> list[TableGroup]:
+    def method_tables(self, models: list[Model], results: Results = _all_results) -> list[TableGroup]:
+        """The tables of a method page: one per dataset (and set of tasks), with ``results`` of each model."""
         groups: dict[tuple[str, tuple[str, ...]], list[Model]] = {}
         for model in models:
             by_dataset: dict[str, list[str]] = {}
-            for result in model.results:
+            for result in results(model):
                 tasks = by_dataset.setdefault(result.dataset, [])
                 if result.task not in tasks:
                     tasks.append(result.task)
@@ -90,7 +103,7 @@ class TableBuilder:
                 groups.setdefault((dataset, tuple(tasks) if self.group_by_tasks else ()), []).append(model)
         tables = []
         for (dataset, _), group_models in groups.items():
-            tasks = list(dict.fromkeys(r.task for m in group_models for r in m.results if r.dataset == dataset))
+            tasks = list(dict.fromkeys(r.task for m in group_models for r in results(m) if r.dataset == dataset))
             tables.append(TableGroup(tasks, dataset, self.table(group_models, dataset, tasks),
                                      self.heading(tasks, dataset)))
         return tables
@@ -104,32 +117,97 @@ class TableBuilder:
         return names.gettext("%(tasks)s on %(dataset)s") % {
             "tasks": listed, "dataset": markup.escape(names.dataset(dataset))}
 
+    def column_keys(self, tasks: list[str]) -> list[str]:
+        """zoo.yml's columns, else the first task's from the registry, else the detection columns; the model's
+        name always first."""
+        keys = list(self.columns)
+        if not keys:
+            for task in tasks:
+                info = self.names.registry.tasks.get(task)
+                if info and info.columns:
+                    keys = list(info.columns)
+                    break
+        keys = keys or list(DEFAULT_COLUMNS)
+        return ["name", *(key for key in keys if key != "name")]
+
     def table(self, models: list[Model], dataset: str, tasks: list[str]) -> Table:
         metric_columns = self._metric_columns(models, dataset, tasks)
+        titles = Counter(self.names.metric(metric) for _, metric in metric_columns)
+        keys = self.column_keys(tasks)
+        extra = self._metadata_columns(models, keys)
         headers: list[str] = []
         cells: list[list[str | None]] = [[] for _ in models]
-        for key in self.columns:
+        repeats = [(model, result) for model in models for result in model.repeated if result.dataset == dataset]
+        repeat_cells: list[list[str | None]] = [[] for _ in repeats]
+        for key in keys:
             if key == "metrics":
                 for task, metric in metric_columns:
-                    headers.append(markup.escape(self.names.metric(metric)))
+                    title = self.names.metric(metric)
+                    if titles[title] > 1:  # one metric name under two tasks (image-to-text, text-to-image)
+                        title = self.names.gettext("%(metric)s (%(task)s)") % {
+                            "metric": title, "task": self.names.task(task)}
+                    headers.append(markup.escape(title))
                     for row, model in zip(cells, models, strict=True):
                         row.append(self._metric_cell(model, task, dataset, metric))
+                    for row, (_, result) in zip(repeat_cells, repeats, strict=True):
+                        value = result.metrics.get(metric) if result.task == task else None
+                        row.append(markup.escape(value) if value is not None else None)
                 continue
+            if key == "config" and extra:  # metadata columns go before the links
+                for field_name in extra:
+                    headers.append(markup.escape(field_name))
+                    for row, model in zip(cells, models, strict=True):
+                        value = metadata_field(model, field_name)
+                        row.append(markup.escape(value) if value is not None else None)
+                    for row in repeat_cells:
+                        row.append(None)
+                extra = []
             headers.append(markup.escape(self.names.column(key)))
             for row, model in zip(cells, models, strict=True):
                 row.append(self._cell(key, model))
-        keep = [i for i in range(len(headers)) if any(row[i] for row in cells)]
-        rows = [[row[i] or MISSING for i in keep] for row in cells]
-        for row, model in zip(rows, models, strict=True):  # the row's id: plot points link to it
-            row[:1] = [anchor_html(model.name, dataset) + row[0]] if row else []
-        return Table([headers[i] for i in keep], rows)
+            for row, (model, result) in zip(repeat_cells, repeats, strict=True):
+                row.append(self._repeat_name(model, result) if key == "name" else None)
+        all_rows = cells + repeat_cells
+        keep = [i for i in range(len(headers)) if any(row[i] for row in all_rows)]
+        rows = []
+        for row, model in zip(cells, models, strict=True):
+            kept = [row[i] or MISSING for i in keep]
+            kept[:1] = [anchor_html(model.name, dataset) + kept[0]] if kept else []  # plot points link to it
+            rows.append(kept)
+            rows += [[repeat[i] or MISSING for i in keep]
+                     for repeat, (owner, _) in zip(repeat_cells, repeats, strict=True) if owner is model]
+        keys_kept = [headers[i] for i in keep]
+        return Table(keys_kept, rows, sortable=True)
+
+    def _repeat_name(self, model: Model, result: Result) -> str:
+        """The name cell of a second entry's row: the model and where that entry is."""
+        where = f"{result.location.file.name}:{result.location.line}"
+        return markup.escape(self.names.gettext("%(model)s (another entry, %(where)s)") % {
+            "model": model.name, "where": where})
+
+    def _metadata_columns(self, models: list[Model], keys: list[str]) -> list[str]:
+        """Scalar metadata most models of the table have, not shown by another column, with differing values."""
+        columns = self.names.registry.columns
+        shown = {fold(info.metadata) for info in columns.values() if info.metadata}
+        shown |= {fold(field) for key in keys if key in columns for field in DERIVED_FROM.get(columns[key].derive, ())}
+        counts: Counter[str] = Counter()
+        values: dict[str, set[str]] = {}
+        for model in models:
+            for key, value in model.metadata.items():
+                text = plain_value(value)
+                if text is None or fold(str(key)) in shown or fold(str(key)) in HIDDEN_METADATA:
+                    continue
+                counts[str(key)] += 1
+                values.setdefault(str(key), set()).add(text)
+        return [key for key, count in counts.items()
+                if count > AUTO_COLUMN_SHARE * len(models) and len(values[key]) > 1]
 
     def _metric_columns(self, models: list[Model], dataset: str, tasks: list[str]) -> list[tuple[str, str]]:
         columns: list[tuple[str, str]] = []
         seen: set[tuple[str, str]] = set()
         for task in tasks:
             for model in models:
-                for result in model.results:
+                for result in [*model.results, *model.repeated]:
                     if result.task == task and result.dataset == dataset:
                         for metric in result.metrics:
                             if (task, metric) not in seen:

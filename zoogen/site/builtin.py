@@ -52,6 +52,8 @@ def page_messages(source: str, translated: str) -> tuple[dict[str, str], dict[st
             continue
         if en.startswith("#"):
             messages[en.lstrip("#").strip()] = other.lstrip("#").strip()
+        elif en.startswith(":caption:"):  # a sidebar group's toctree caption
+            messages[en.removeprefix(":caption:").strip()] = other.removeprefix(":caption:").strip()
         elif is_row:
             for en_cell, other_cell in zip(split_row(en), split_row(other), strict=False):
                 if en_cell == other_cell:
