@@ -19,7 +19,7 @@ from zoogen.render.links import mark_dead_links
 from zoogen.render.marks import Marker, newest_records, verdict_summary
 from zoogen.render.names import SOURCE_LANGUAGE, Names
 from zoogen.render.stats import zoo_statistics
-from zoogen.render.tables import Table, TableBuilder, all_models_table, method_link
+from zoogen.render.tables import Table, TableBuilder, all_models_tables, method_link
 
 METHODS_DIR = "methods"
 REPORT_PAGE = "verification"
@@ -114,7 +114,7 @@ def render_pages(
             readme_url=readme_url, report_link=report_link)
 
     add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
-    add("models", "models.md.j2", table=all_models_table(zoo.models, names, titles, METHODS_DIR))
+    add("models", "models.md.j2", tables=all_models_tables(zoo.models, names, titles, METHODS_DIR))
     add(REPORT_PAGE, "verification.md.j2", table=_report_table(zoo, newest, titles, names) if newest else None)
     return pages
 

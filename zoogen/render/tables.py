@@ -39,9 +39,11 @@ class Table:
     best_low: list[int] = field(default_factory=list)
     sortable: bool = False
     rows_to_html: bool = False
+    filterable: bool = True  # a sortable table's filter box (method tables sort without one)
 
     def markdown(self) -> str:
-        classes = [".zoo-data", *([".zoo-sortable"] if self.sortable else []),
+        sorting = (".zoo-sortable" if self.filterable else ".zoo-sort-only") if self.sortable else None
+        classes = [".zoo-data", *([sorting] if sorting else []),
                    *(f".zoo-translate-{i}" for i in self.translate_columns),
                    *(f".zoo-best-high-{i}" for i in self.best_high),
                    *(f".zoo-best-low-{i}" for i in self.best_low)]
@@ -136,6 +138,7 @@ class TableBuilder:
         keys = self.column_keys(tasks)
         extra = self._metadata_columns(models, keys)
         headers: list[str] = []
+        best: list[bool | None] = []  # per column: higher is better, lower is better, or not a measure
         cells: list[list[str | None]] = [[] for _ in models]
         repeats = [(model, result) for model in models for result in model.repeated if result.dataset == dataset]
         repeat_cells: list[list[str | None]] = [[] for _ in repeats]
@@ -147,6 +150,7 @@ class TableBuilder:
                         title = self.names.gettext("%(metric)s (%(task)s)") % {
                             "metric": title, "task": self.names.task(task)}
                     headers.append(markup.escape(title))
+                    best.append(_higher_is_better(self.names, metric, task))
                     for row, model in zip(cells, models, strict=True):
                         row.append(self._metric_cell(model, task, dataset, metric))
                     for row, (_, result) in zip(repeat_cells, repeats, strict=True):
@@ -156,6 +160,7 @@ class TableBuilder:
             if key == "config" and extra:  # metadata columns go before the links
                 for field_name in extra:
                     headers.append(markup.escape(field_name))
+                    best.append(None)
                     for row, model in zip(cells, models, strict=True):
                         value = metadata_field(model, field_name)
                         row.append(markup.escape(value) if value is not None else None)
@@ -163,6 +168,7 @@ class TableBuilder:
                         row.append(None)
                 extra = []
             headers.append(markup.escape(self.names.column(key)))
+            best.append(True if key == "inference_fps" else None)
             for row, model in zip(cells, models, strict=True):
                 row.append(self._cell(key, model))
             for row, (model, result) in zip(repeat_cells, repeats, strict=True):
@@ -176,8 +182,9 @@ class TableBuilder:
             rows.append(kept)
             rows += [[repeat[i] or MISSING for i in keep]
                      for repeat, (owner, _) in zip(repeat_cells, repeats, strict=True) if owner is model]
-        keys_kept = [headers[i] for i in keep]
-        return Table(keys_kept, rows, sortable=True)
+        high = [position for position, i in enumerate(keep) if best[i] is True]
+        low = [position for position, i in enumerate(keep) if best[i] is False]
+        return Table([headers[i] for i in keep], rows, best_high=high, best_low=low, sortable=True, filterable=False)
 
     def _repeat_name(self, model: Model, result: Result) -> str:
         """The name cell of a second entry's row: the model and where that entry is."""
@@ -251,52 +258,118 @@ class TableBuilder:
         return " \\| ".join(links) or None
 
 
-def all_models_table(models: list[Model], names: Names, method_titles: dict[str, str], methods_dir: str) -> Table:
-    """One row per model, one column per metric (per dataset and metric when the zoo has several datasets).
+MAX_ALL_MODELS_COLUMNS = 25  # a task's table wider than this is split into one table per dataset
+
+
+@dataclass
+class AllModelsTable:
+    """One table of the all-models page: the models of one task (and dataset), with its heading."""
+
+    task: str
+    dataset: str | None  # None: every dataset of the task in one table
+    heading: str
+    table: Table
+
+
+def all_models_tables(models: list[Model], names: Names, method_titles: dict[str, str],
+                      methods_dir: str) -> list[AllModelsTable]:
+    """One table per task with only its own metric columns (per dataset and metric when the task has several
+    datasets), tasks in the registry's order; a task whose table would be wider than
+    ``MAX_ALL_MODELS_COLUMNS`` gets one table per dataset instead, the dataset with the most models first.
+
+    A model with results of two tasks is a row of both tables, each with that task's metrics.
+    """
+    registry_order = {name: index for index, name in enumerate(names.registry.tasks)}
+    task_counts: Counter[str] = Counter()
+    for model in models:
+        task_counts.update(dict.fromkeys((result.task for result in model.results), 1))
+    tasks = sorted(task_counts, key=lambda task: (registry_order.get(task, len(registry_order)), -task_counts[task],
+                                                  task))
+    tables = []
+    for task in tasks:
+        members = [model for model in models if any(result.task == task for result in model.results)]
+        whole = all_models_table(members, names, method_titles, methods_dir, task=task)
+        if len(whole.headers) <= MAX_ALL_MODELS_COLUMNS:
+            tables.append(AllModelsTable(task, None, markup.escape(names.task(task)), whole))
+            continue
+        datasets = Counter(result.dataset for model in members for result in model.results if result.task == task)
+        for dataset, _ in sorted(datasets.items(), key=lambda item: (-item[1], item[0].casefold())):
+            subset = [model for model in members
+                      if any(result.task == task and result.dataset == dataset for result in model.results)]
+            heading = names.gettext("%(tasks)s on %(dataset)s") % {
+                "tasks": markup.escape(names.task(task)), "dataset": markup.escape(names.dataset(dataset))}
+            tables.append(AllModelsTable(task, dataset, heading, all_models_table(
+                subset, names, method_titles, methods_dir, task=task, dataset=dataset)))
+    return tables
+
+
+def all_models_table(models: list[Model], names: Names, method_titles: dict[str, str], methods_dir: str,
+                     task: str | None = None, dataset: str | None = None) -> Table:
+    """One row per model, one column per metric (per dataset and metric when the table has several datasets),
+    of the results of ``task`` on ``dataset`` (None: all of them).
 
     A metric reported under two tasks of one dataset (box AP of a detector with masks) is one column.
     """
-    datasets = Counter(result.dataset for model in models for result in model.results)
-    order = {dataset: index for index, (dataset, _) in enumerate(datasets.most_common())}
+    def wanted(result: Result) -> bool:
+        return (task is None or result.task == task) and (dataset is None or result.dataset == dataset)
+
+    datasets = Counter(result.dataset for model in models for result in model.results if wanted(result))
+    order = {name: index for index, (name, _) in enumerate(datasets.most_common())}
     pairs: Counter[tuple[str, str]] = Counter()  # in order of first appearance (a set's order changes per run)
     for model in models:
         pairs.update(dict.fromkeys(((result.dataset, names.registry.canonical("metrics", metric) or metric)
-                                   for result in model.results for metric in result.metrics), 1))
+                                   for result in model.results if wanted(result) for metric in result.metrics), 1))
     # the most common dataset first, within it the metric most models report (box AP before AR1000)
     metric_columns = sorted(pairs, key=lambda pair: (order[pair[0]], -pairs[pair]))
     several = len(datasets) > 1
+    size_keys = [key for key in (names.registry.tasks[task].columns if task in names.registry.tasks else ())
+                 if key in ("params", "flops")]
+    size_values = {key: [metadata_value(model, names.registry.columns[key]) for model in models]
+                   for key in size_keys}
+    size_keys = [key for key in size_keys if any(size_values[key])]
+    show_task = task is None
 
-    headers = [names.column("name"), names.gettext("Method"), names.gettext("Task")]  # the model stays in view
-    for dataset, metric in metric_columns:
+    headers = [names.column("name"), names.gettext("Method")]  # the model stays in view
+    if show_task:
+        headers.append(names.gettext("Task"))
+    headers += [names.column(key) for key in size_keys]
+    for metric_dataset, metric in metric_columns:
         title = names.metric(metric)
         headers.append(names.gettext("%(metric)s (%(dataset)s)") % {"metric": title, "dataset": names.dataset(
-            dataset)} if several else title)
-    headers += [names.column("inference_fps"), names.column("download")]
+            metric_dataset)} if several else title)
+    speed = any(model.speed for model in models)
+    headers += [names.column("inference_fps")] if speed else []
+    headers += [names.column("download")]
 
     rows = []
-    for model in models:
+    for row_number, model in enumerate(models):
         values: dict[tuple[str, str], float | str] = {}
         for result in model.results:
-            for metric, value in result.metrics.items():
-                values.setdefault((result.dataset, names.registry.canonical("metrics", metric) or metric), value)
-        tasks = list(dict.fromkeys(result.task for result in model.results))
+            if wanted(result):
+                for metric, value in result.metrics.items():
+                    values.setdefault((result.dataset, names.registry.canonical("metrics", metric) or metric), value)
         title = method_titles.get(model.method, model.method)
-        rows.append([
-            markup.escape(model.name),
-            method_link(model.method, methods_dir, title),
-            markup.escape(names.gettext(", ").join(names.task(task) for task in tasks)) or MISSING,
-            *(markup.escape(values[pair]) if pair in values else MISSING for pair in metric_columns),
-            f"{model.speed[0].fps:.1f}" if model.speed else MISSING,
-            markup.link("model", model.weights) if model.weights else MISSING,
-        ])
-    first_metric = 3
-    best_high = [first_metric + i for i, (_, metric) in enumerate(metric_columns) if _higher_is_better(names, metric)]
-    best_low = [first_metric + i for i, (_, metric) in enumerate(metric_columns) if i + first_metric not in best_high]
-    speed = first_metric + len(metric_columns)
-    return Table([markup.escape(h) for h in headers], rows, best_high=[*best_high, speed], best_low=best_low,
+        row = [markup.escape(model.name), method_link(model.method, methods_dir, title)]
+        if show_task:
+            tasks = list(dict.fromkeys(result.task for result in model.results))
+            row.append(markup.escape(names.gettext(", ").join(names.task(name) for name in tasks)) or MISSING)
+        row += [markup.escape(size_values[key][row_number]) if size_values[key][row_number] else MISSING
+                for key in size_keys]
+        row += [markup.escape(values[pair]) if pair in values else MISSING for pair in metric_columns]
+        if speed:
+            row.append(f"{model.speed[0].fps:.1f}" if model.speed else MISSING)
+        row.append(markup.link("model", model.weights) if model.weights else MISSING)
+        rows.append(row)
+    first_metric = 2 + show_task + len(size_keys)
+    best_high = [first_metric + i for i, (_, metric) in enumerate(metric_columns)
+                 if _higher_is_better(names, metric, task)]
+    best_low = [first_metric + i for i in range(len(metric_columns)) if first_metric + i not in best_high]
+    if speed:
+        best_high.append(first_metric + len(metric_columns))
+    return Table([markup.escape(h) for h in headers], rows, best_high=best_high, best_low=best_low,
                  sortable=True, rows_to_html=True)
 
 
-def _higher_is_better(names: Names, metric: str) -> bool:
-    info = names.registry.metric(metric)
+def _higher_is_better(names: Names, metric: str, task: str | None = None) -> bool:
+    info = names.registry.metrics.get(metric) or names.registry.metric(metric, task)
     return info.higher_is_better if info else True
