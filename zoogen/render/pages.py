@@ -12,6 +12,7 @@ import jinja2
 
 from zoogen.meta.registry import load_registry
 from zoogen.meta.schema import Zoo
+from zoogen.project import repository_owner
 from zoogen.records import VerificationRecord
 from zoogen.render import markup
 from zoogen.render.groups import method_groups
@@ -32,7 +33,8 @@ class PageSet:
 
     pages: dict[str, str] = field(default_factory=dict)
     links: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> reference label -> URL
-    footer: str | None = None  # the site's footer (zoo.yml: footer), English
+    footer: str | None = None  # the site's footer (zoo.yml: footer, else its holder), in the rendering's language
+    title: str = ""  # the site's name in the rendering's language (zoo.yml: title; `mmpose Model Zoo` localised)
     localised: dict[str, PageSet] = field(default_factory=dict)  # language -> the pages with zoogen's words in it
 
     def write(self, source_dir: Path) -> list[Path]:
@@ -83,11 +85,13 @@ def render_pages(
     names = Names.for_language(getattr(zoo, "registry", None) or load_registry(), language)  # zoo.yml overrides
     env = _environment(names, loader)
     newest = newest_records(records or {})
-    pages = PageSet(footer=getattr(zoo.info, "footer", None))
+    footer = getattr(zoo.info, "footer", None) or names.holder(repository_owner(zoo.root), zoo.root.resolve().name)
+    pages = PageSet(footer=footer, title=names.zoo_title(zoo.info.title))
     if language == SOURCE_LANGUAGE:
         pages.localised = {other: render_pages(zoo, records, loader, other) for other in LOCALISED_LANGUAGES}
     titles = {method.id: method.title for method in zoo.methods}
-    common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE,
+    common = {"zoo": zoo, "info": zoo.info, "site_title": pages.title, "methods_dir": METHODS_DIR,
+              "report_page": REPORT_PAGE,
               "quick_links": " · ".join(f"{{doc}}`{page}`" for page in ("models", "statistics", REPORT_PAGE))}
 
     def add(docname: str, template: str, extra_links: dict[str, str] | None = None, **context: object) -> None:

@@ -159,11 +159,12 @@ class TableBuilder:
                 continue
             if key == "config" and extra:  # metadata columns go before the links
                 for field_name in extra:
-                    headers.append(markup.escape(field_name))
+                    known = field_name in self.names.registry.columns
+                    headers.append(markup.escape(self.names.column(field_name) if known else field_name))
                     best.append(None)
                     for row, model in zip(cells, models, strict=True):
-                        value = metadata_field(model, field_name)
-                        row.append(markup.escape(value) if value is not None else None)
+                        value = self._cell(field_name, model) if known else metadata_field(model, field_name)
+                        row.append((value if known else markup.escape(value)) if value is not None else None)
                     for row in repeat_cells:
                         row.append(None)
                 extra = []
@@ -193,10 +194,12 @@ class TableBuilder:
             "model": model.name, "where": where})
 
     def _metadata_columns(self, models: list[Model], keys: list[str]) -> list[str]:
-        """Scalar metadata most models of the table have, not shown by another column, with differing values."""
+        """Metadata most models of the table have, as one line of text, with differing values, that no column
+        of the table shows already: a registry column's key where one reads that field, else the field's name."""
         columns = self.names.registry.columns
-        shown = {fold(info.metadata) for info in columns.values() if info.metadata}
+        shown = {fold(columns[key].metadata) for key in keys if key in columns and columns[key].metadata}
         shown |= {fold(field) for key in keys if key in columns for field in DERIVED_FROM.get(columns[key].derive, ())}
+        by_field = {fold(info.metadata): key for key, info in columns.items() if info.metadata}
         counts: Counter[str] = Counter()
         values: dict[str, set[str]] = {}
         for model in models:
@@ -204,10 +207,11 @@ class TableBuilder:
                 text = plain_value(value)
                 if text is None or fold(str(key)) in shown or fold(str(key)) in HIDDEN_METADATA:
                     continue
-                counts[str(key)] += 1
-                values.setdefault(str(key), set()).add(text)
-        return [key for key, count in counts.items()
-                if count > AUTO_COLUMN_SHARE * len(models) and len(values[key]) > 1]
+                column = by_field.get(fold(str(key)), str(key))
+                counts[column] += 1
+                values.setdefault(column, set()).add(text)
+        return [column for column, count in counts.items()
+                if count > AUTO_COLUMN_SHARE * len(models) and len(values[column]) > 1]
 
     def _metric_columns(self, models: list[Model], dataset: str, tasks: list[str]) -> list[tuple[str, str]]:
         columns: list[tuple[str, str]] = []
