@@ -121,8 +121,8 @@ def test_titles_come_from_collections_and_say_what_differs(make_zoo):
     loaded = load_zoo(make_zoo(POSE))
     titles = {method.id.rsplit("/", 1)[-1]: method.title for method in loaded.zoo.methods}
     assert titles == {
-        "hrnet_coco": "HRNet (COCO)", "hrnet_mpii": "HRNet (MPII)",  # one collection on two datasets
-        "resnet_coco": "SimpleBaseline2D + ResNet", "resnest_coco": "SimpleBaseline2D + ResNeSt",  # one dataset
+        "hrnet_coco": "HRNet", "hrnet_mpii": "HRNet (MPII)",  # the file defining the collection keeps its name
+        "resnet_coco": "SimpleBaseline2D", "resnest_coco": "SimpleBaseline2D + ResNeSt",  # one dataset
         "cpm_jhmdb": "CPM",  # the collection its models are in, not the file stem
     }
     assert len(set(titles.values())) == len(titles)
