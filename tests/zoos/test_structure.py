@@ -219,3 +219,15 @@ def test_a_translator_sees_prose_only():
     assert not needs_translator("[AE](methods/body_2d_keypoint/ae.md)", builtin, data)
     assert not needs_translator("{doc}`models` · {doc}`statistics`", builtin, data)
     assert needs_translator("Inference time is measured on one V100 with [benchmark.py][benchmark].", builtin, data)
+
+
+def test_every_registry_name_has_its_chinese_and_task_columns_exist():
+    from zoogen.meta.registry import load_registry
+
+    registry = load_registry()
+    missing = [name for group in (registry.tasks, registry.datasets, registry.metrics) for name, term in group.items()
+               if not term.zh_CN]
+    assert missing == []
+    for name, task in registry.tasks.items():
+        assert set(task.columns) <= set(registry.columns), name
+        assert not task.columns or ("metrics" in task.columns and task.columns[0] == "name"), name
