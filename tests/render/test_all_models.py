@@ -71,7 +71,8 @@ def test_one_table_per_task_with_its_own_metrics(make_zoo):
         ("Object Detection", None, "Object Detection"), ("Instance Segmentation", None, "Instance Segmentation")]
     detection, segmentation = (t.table for t in tables)
     assert detection.headers == ["Model", "Method", "box AP (COCO)", "box AP (LVIS v1)", "Download"]
-    assert [row[0] for row in detection.rows] == ["masked\\_r50\\_fpn\\_1x\\_coco", "boxes\\_only\\_r50\\_fpn\\_1x\\_coco"]
+    assert [row[0] for row in detection.rows] == ["masked\\_r50\\_fpn\\_1x\\_coco",
+                                                  "boxes\\_only\\_r50\\_fpn\\_1x\\_coco"]
     assert segmentation.headers == ["Model", "Method", "mask AP", "Download"]  # one dataset: the metric alone
     assert segmentation.rows[0][2] == "34.7" and len(segmentation.rows) == 1
 
