@@ -71,7 +71,7 @@ class _Page(HTMLParser):
         elif tag == self._kind and self._text is not None:
             text = " ".join("".join(self._text).split()).replace("¶", "").strip()
             if tag == "title":
-                self.title = text
+                self.title = self.title or text  # the page's, not a plot's SVG title
             elif tag == "a":
                 self.sidebar.append((self._href, text))
             else:
