@@ -91,8 +91,12 @@ def metadata_field(model: Model, field: str) -> str | None:
     return _plain(_metadata(model, field))
 
 
+ALREADY_IN_UNIT = 1e4  # a smaller value is taken as written in the header's unit already (an imported "44.2" M)
+
+
 def _scaled(value: object, scale: float) -> str | None:
-    """A count in the header's unit, two decimals (FLOPs 4109464576 at 1e-9 -> 4.11)."""
+    """A count in the header's unit, two decimals (FLOPs 4109464576 at 1e-9 -> 4.11); a value below
+    ``ALREADY_IN_UNIT`` is shown as it is (a table imported with its "Params (M)" column)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         text = _plain(value)
         try:
@@ -101,6 +105,8 @@ def _scaled(value: object, scale: float) -> str | None:
             return text  # already written with its unit ("4.1G"): shown as it is
         if value is None:
             return None
+    if abs(value) < ALREADY_IN_UNIT:
+        return _plain(value)
     return f"{value * scale:.2f}"
 
 
