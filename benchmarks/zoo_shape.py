@@ -69,7 +69,7 @@ class _Page(HTMLParser):
             self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
             self._cell = None
         elif tag == self._kind and self._text is not None:
-            text = " ".join("".join(self._text).split()).replace("¶", "").strip()
+            text = " ".join("".join(self._text).split()).replace("¶", "").replace("\uf0c1", "").strip()
             if tag == "title":
                 self.title = self.title or text  # the page's, not a plot's SVG title
             elif tag == "a":
@@ -176,7 +176,7 @@ def shape(zoo: Path) -> dict[str, object]:
     figures["footers without a holder ('Copyright .')"] = sum(
         bool(re.search(r"(Copyright|版权所有)\s*\.|版权所有\s*。", read(site / language / "index.html").footer))
         for language in ("en", "zh_CN"))
-    tasks = sorted(_registry_task_names() | zoo_tasks(zoo), key=len, reverse=True)
+    tasks = sorted((_registry_task_names() | zoo_tasks(zoo)) - _kept_in_chinese(), key=len, reverse=True)
     english = 0
     for page_path in (site / "zh_CN").rglob("*.html"):
         english += sum(1 for heading in read(page_path).headings if any(task in heading for task in tasks))
@@ -190,6 +190,15 @@ def _registry_task_names() -> set[str]:
     except ImportError:
         return set()
     return set(load_registry().tasks)
+
+
+def _kept_in_chinese() -> set[str]:
+    """Task names the registry's Chinese name keeps as they are (``自然语言视觉推理 (NLVR)``)."""
+    try:
+        from zoogen.meta.registry import load_registry
+    except ImportError:
+        return set()
+    return {name for name, term in load_registry().tasks.items() if term.zh_CN and name in term.zh_CN}
 
 
 def zoo_tasks(zoo: Path) -> set[str]:

@@ -103,6 +103,7 @@ def test_mmpretrain_columns_and_metric_names(mmpretrain: Path):
     assert imagenet[0][:5] == ["Model", "Params (M)", "FLOPs (G)", "Top-1 Accuracy", "Top-5 Accuracy"]
     csra = read(site / "en" / "methods" / "csra.html")
     assert "Multi-Label Classification on PASCAL VOC 2007" in csra.headings and csra.tables[0][0][3] == "mAP"
+    assert "PASCAL VOC 2007 上的多标签分类" in read(site / "zh_CN" / "methods" / "csra.html").headings
     blip = read(site / "en" / "methods" / "blip.html")
     retrieval = next(t for t in blip.tables if any("Retrieval" in h for h in t[0]))
     assert "Recall@1 (Text-To-Image Retrieval)" in retrieval[0]
