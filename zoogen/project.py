@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import subprocess
 from pathlib import Path
 
 from zoogen.errors import ZoogenError
@@ -44,3 +47,26 @@ def repository_root(folder: Path) -> Path:
             return candidate
     here = Path.cwd().resolve()
     return here if folder.is_relative_to(here) and here != Path(here.anchor) else folder
+
+
+_REMOTE_OWNER = re.compile(r"^(?:https?://|ssh://)?(?:[^@/]+@)?[^:/]+[:/](?P<owner>[^/]+)/[^/]+?(?:\.git)?/?$")
+
+
+@functools.lru_cache(maxsize=32)
+def repository_owner(folder: Path) -> str | None:
+    """The owner of the git repository holding ``folder`` (``open-mmlab`` of github.com/open-mmlab/mmpose), from
+    its ``origin`` remote (or its only remote); None outside a repository or without a remote."""
+    def git(*arguments: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *arguments], capture_output=True, text=True,
+                                  timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+    url = git("remote", "get-url", "origin")
+    if url is None:
+        remotes = (git("remote") or "").split()
+        url = git("remote", "get-url", remotes[0]) if len(remotes) == 1 else None
+    match = _REMOTE_OWNER.match(url or "")
+    return match["owner"] if match else None

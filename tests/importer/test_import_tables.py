@@ -69,7 +69,7 @@ def test_model_table_with_merged_header(page: Path) -> None:
     assert first["Weights"].endswith("mask_r50_1x_20200101-0123abcd.pth") and first["Log"].endswith("m.log.json")
     assert "Weights" not in second and second["Results"][0]["Metrics"] == {"box AP": 40.0}
     assert third["Name"] == "mask_x101_1x" and third["Results"] == []
-    assert result.methods[0].columns == ["backbone", "lr_schd", "metrics", "download"]
+    assert result.methods[0].columns == ["backbone", "lr_schd", "metrics", "params", "download"]  # Params (M)
 
 
 def test_every_unplaced_cell_and_skipped_table_is_reported(page: Path) -> None:

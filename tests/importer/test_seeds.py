@@ -126,6 +126,6 @@ def test_imported_page_builds_with_the_same_numbers_and_links(tmp_path: Path) ->
     page = read_page(site / "en" / "methods" / "faster_mask_r-cnn.html")
     table = page.tables[0]
     _, rows = page_rows(PADDLE)
-    assert [r[4:6] for r in table[1:]] == [[row[5], row[6]] for row in rows]  # Box AP, Mask AP ("-" kept)
+    assert [r[5:7] for r in table[1:]] == [[row[5], row[6]] for row in rows]  # Box AP, Mask AP ("-" kept)
     for row in rows:
         assert URL.findall(row[7])[0] in page.links and URL.findall(row[8])[0] in page.links

@@ -1,5 +1,6 @@
-"""The all-models table: one row per model, a column per metric (per dataset and metric when there are
-several datasets), best-first sort direction from the registry; names in the rendering's language."""
+"""The all-models tables: one per task (per task and dataset past 25 columns), one row per model, a column per
+metric of that task (per dataset and metric when there are several datasets), best-first sort direction from
+the registry; names in the rendering's language."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from zoogen.meta import load_zoo
 from zoogen.meta.registry import load_registry
 from zoogen.render import render_pages
 from zoogen.render.names import Names
-from zoogen.render.tables import all_models_table
+from zoogen.render.tables import MAX_ALL_MODELS_COLUMNS, all_models_table, all_models_tables
 
 TWO_TASKS = """
 Models:
@@ -31,7 +32,7 @@ def _table(make_zoo, language: str = "en"):
 def test_one_row_per_model_and_a_column_per_dataset_and_metric(make_zoo):
     table = _table(make_zoo)
     assert table.headers == ["Model", "Method", "Task", "box AP (COCO)", "mask AP (COCO)", "box AP (LVIS v1)",
-                             "Inf time (fps)", "Download"]
+                             "Download"]  # no model has a speed: no speed column
     assert len(table.rows) == 2
     masked, boxes = table.rows
     assert masked[0] == "masked\\_r50\\_fpn\\_1x\\_coco"
@@ -42,7 +43,7 @@ def test_one_row_per_model_and_a_column_per_dataset_and_metric(make_zoo):
 
 def test_sort_direction_follows_the_registry(make_zoo, monkeypatch):
     table = _table(make_zoo)
-    assert table.best_high == [3, 4, 5, 6] and table.best_low == []
+    assert table.best_high == [3, 4, 5] and table.best_low == []
     lines = table.markdown().splitlines()
     # the body rows go straight to HTML (zoo-data-table); the table inside is the usual Markdown one
     assert lines[0] == "````{zoo-data-table}" and lines[-1] == "````"
@@ -61,3 +62,28 @@ def test_empty_report_is_one_line(make_zoo):
     assert len(report) == 2  # the title and one line
     assert report[1].startswith("Nothing has been verified yet") and "`zoogen verify" in report[1]
     assert "|" not in pages.pages["verification"]
+
+
+def test_one_table_per_task_with_its_own_metrics(make_zoo):
+    zoo = load_zoo(make_zoo({"m/metafile.yml": TWO_TASKS})).zoo
+    tables = all_models_tables(zoo.models, Names.for_language(load_registry(), "en"), {"m": "M"}, "methods")
+    assert [(t.task, t.dataset, t.heading) for t in tables] == [
+        ("Object Detection", None, "Object Detection"), ("Instance Segmentation", None, "Instance Segmentation")]
+    detection, segmentation = (t.table for t in tables)
+    assert detection.headers == ["Model", "Method", "box AP (COCO)", "box AP (LVIS v1)", "Download"]
+    assert [row[0] for row in detection.rows] == ["masked\\_r50\\_fpn\\_1x\\_coco",
+                                                  "boxes\\_only\\_r50\\_fpn\\_1x\\_coco"]
+    assert segmentation.headers == ["Model", "Method", "mask AP", "Download"]  # one dataset: the metric alone
+    assert segmentation.rows[0][2] == "34.7" and len(segmentation.rows) == 1
+
+
+def test_a_wide_task_is_split_per_dataset(make_zoo):
+    datasets = [f"Set{i}" for i in range(MAX_ALL_MODELS_COLUMNS)]
+    metafile = "Models:\n" + "".join(
+        f"  - Name: m{i}\n    Results:\n      - {{Task: Object Detection, Dataset: {d}, Metrics: {{box AP: {i}.5}}}}\n"
+        for i, d in enumerate(datasets))
+    zoo = load_zoo(make_zoo({"m/metafile.yml": metafile})).zoo
+    tables = all_models_tables(zoo.models, Names.for_language(load_registry(), "en"), {"m": "M"}, "methods")
+    assert len(tables) == len(datasets)
+    assert all(len(t.table.headers) <= MAX_ALL_MODELS_COLUMNS for t in tables)
+    assert tables[0].heading == "Object Detection on Set0" and tables[0].table.headers[2] == "box AP"

@@ -29,8 +29,9 @@ def test_a_new_zoo_gets_chinese_registry_names_and_template_texts(make_zoo):
     assert method["Backbone"] == "主干网络" and method["Download"] == "下载"
     assert method["Paper: [Net paper][paper]"] == "论文：[Net paper][paper]"
     models = catalog.messages["models"]
-    assert models["All models"] == "所有模型" and models["Task"] == "任务"
-    assert catalog.cells["models"]["Object Detection, Instance Segmentation"] == "目标检测、实例分割"
+    assert models["All models"] == "所有模型" and models["Method"] == "方法"
+    # one table per task, under the task's name
+    assert models["Object Detection"] == "目标检测" and models["Instance Segmentation"] == "实例分割"
     assert catalog.messages["verification"]["Verification report"] == "验证报告"
     # data never becomes a message: numbers, model names and URLs are the same in both renderings
     every = {text for messages in catalog.messages.values() for text in [*messages, *messages.values()]}

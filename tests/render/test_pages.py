@@ -37,13 +37,14 @@ def test_every_result_is_shown_grouped_by_dataset(make_zoo, hostile_metafile):
 def test_columns_derivation_and_dropping(make_zoo, hostile_metafile):
     method = render(make_zoo, hostile_metafile)["methods/evil"]
     coco = method.split("## Object Detection on COCO")[1].split("##")[0]
-    header = next(line for line in coco.splitlines() if line.startswith("| Backbone"))
-    # Mem and Inf time have no value in any row: dropped
-    assert header == "| Backbone | Style | Lr schd | box AP | Config | Download |"
+    header = next(line for line in coco.splitlines() if line.startswith("| Model"))
+    # the model's name first; Mem and Inf time have no value in any row: dropped
+    assert header == "| Model | Backbone | Style | Lr schd | box AP | Config | Download |"
     rows = [re.sub(r"\{zoo-anchor\}`[^`]*`", "", line)  # row anchors for the plots
             for line in coco.splitlines() if line.startswith("| ") and line != header][1:]
-    assert rows[0].startswith("| \\<b\\>R-50\\</b\\> | pytorch | 1x | 40.1 |")  # explicit Backbone wins
-    assert rows[1].startswith("| R-101 | caffe | 2x | 41.0 |")  # derived from the name and Epochs
+    assert rows[0].startswith("| net\\|\\<script\\>")
+    assert "\\_r50\\_fpn\\_1x\\_coco | \\<b\\>R-50\\</b\\> | pytorch | 1x | 40.1 |" in rows[0]  # explicit Backbone wins
+    assert rows[1].startswith("| plain\\_r101\\_caffe\\_fpn\\_2x\\_coco | R-101 | caffe | 2x | 41.0 |")  # derived
 
 
 def test_log_link_only_where_given(make_zoo, hostile_metafile):

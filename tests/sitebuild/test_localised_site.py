@@ -23,11 +23,11 @@ def test_a_newly_adopted_zoo_is_chinese_before_it_has_a_catalog(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     method = read_page(out / "zh_CN" / "methods" / "rpn.html")
     assert ("h2", "COCO 上的候选区域生成") in method.headings or ("h2", "COCO 上的目标检测") in method.headings
-    assert method.tables[0][0][:3] == ["主干网络", "风格", "学习率策略"]
+    assert method.tables[0][0][:4] == ["模型", "主干网络", "风格", "学习率策略"]
     models = read_page(out / "zh_CN" / "models.html")
     assert models.headings[0] == ("h1", "所有模型")
-    assert models.tables[0][0][:3] == ["模型", "方法", "任务"]
-    assert {row[2] for row in models.tables[0][1:]} <= {"目标检测", "候选区域生成"}
+    assert models.tables[0][0][:2] == ["模型", "方法"]  # one table per task, under the task's name
+    assert {text for tag, text in models.headings[1:]} <= {"目标检测", "候选区域生成"}
     report = read_page(out / "zh_CN" / "verification.html")
     assert report.headings[0] == ("h1", "验证报告") and not report.tables
     stats = read_page(out / "zh_CN" / "statistics.html")

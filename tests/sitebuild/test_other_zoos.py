@@ -30,10 +30,10 @@ def test_paddledetection_example_in_chinese(tmp_path: Path):
     out = build(ROOT / "examples" / "paddledetection", tmp_path, "--strict")
     page = read_page(out / "zh_CN" / "methods" / "faster_rcnn.html")
     header = page.tables[0][0]
-    assert header[:5] == ["骨架网络", "网络类型", "每张GPU图片个数", "学习率策略", "Box AP"]
+    assert header[:6] == ["模型", "骨架网络", "网络类型", "每张GPU图片个数", "学习率策略", "Box AP"]  # the model first
     assert header[-2:] == ["下载", "配置文件"]
-    rows = {row[0] + " " + row[1]: row for row in page.tables[0][1:]}
-    assert rows["ResNet50-FPN Mask"][4:6] == ["38.3", "34.5"]
+    rows = {row[1] + " " + row[2]: row for row in page.tables[0][1:]}
+    assert rows["ResNet50-FPN Mask"][5:7] == ["38.3", "34.5"]
     html = (out / "zh_CN" / "methods" / "faster_rcnn.html").read_text(encoding="utf-8")
     assert ">下载链接</a>" in html and ">配置文件</a>" in html
     titles = [text for tag, text in read_page(out / "zh_CN" / "index.html").headings if tag == "h1"]
@@ -44,10 +44,10 @@ def test_mmdet_v1_rpn_example(tmp_path: Path):
     out = build(ROOT / "examples" / "mmdet_v1_rpn", tmp_path, "--strict")
     page = read_page(out / "en" / "methods" / "rpn.html")
     header, *rows = page.tables[0]
-    assert header == ["Backbone", "Style", "Lr schd", "Mem (GB)", "Train time (s/iter)", "Inf time (fps)",
-                      "AR1000", "Download"]
-    assert rows[1][:7] == ["R-50-C4", "caffe", "2x", "2.2", "0.17", "20.3", "52.2"]
-    assert rows[0][3] == "-"  # no memory given for the first row
+    assert header == ["Model", "Backbone", "Style", "Lr schd", "Mem (GB)", "Train time (s/iter)",
+                      "Inf time (fps)", "AR1000", "Download"]  # the model's name first
+    assert rows[1][1:8] == ["R-50-C4", "caffe", "2x", "2.2", "0.17", "20.3", "52.2"]
+    assert rows[0][4] == "-"  # no memory given for the first row
 
 
 
@@ -73,7 +73,8 @@ def test_a_failed_build_leaves_the_previous_output_untouched(make_zoo, hostile_m
     # English builds; the Chinese build then fails (a broken catalog): nothing of either may be swapped in
     catalogs = good / "locales" / "zh_CN" / "LC_MESSAGES"
     catalogs.mkdir(parents=True)
-    (catalogs / "index.po").write_text('msgid "Methods"\nmsgstr "[broken](missing-doc.md)"\n', encoding="utf-8")
+    (catalogs / "index.po").write_text('msgid "Object Detection"\nmsgstr "[broken](missing-doc.md)"\n',
+                                       encoding="utf-8")  # the overview's heading of its one task
     result = zoogen("build", "--zoo", str(good), "--lang", "all", "--out", str(out))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "missing-doc" in result.stderr

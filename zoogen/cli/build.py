@@ -55,6 +55,11 @@ def check_command(zoo: Path, configs_root: Path | None, results: Path, strict: b
     stale = _stale(loaded, results, configs_root)
     click.echo(f"{zoo}: {len(methods)} methods, {len(loaded.zoo.models)} models, "
                f"{len(loaded.warnings)} warning(s)" + (f", {len(stale)} stale record(s)" if stale else ""))
+    unlinked = sum(1 for m in loaded.zoo.models if m.config and not m.config.startswith(("http://", "https://")))
+    if unlinked and not loaded.zoo.info.config_base_url:
+        click.echo(f"note: the Config cells of {unlinked} model(s) show a plain file name, not a link: zoo.yml "
+                   "has no config_base_url (zoogen init sets it from the repository's git remote; set it to the "
+                   "URL that the Config paths are relative to, e.g. https://github.com/OWNER/REPO/blob/main/)")
     if stale and strict:
         click.secho(f"{len(stale)} stale verification record(s) (--strict): verify them again "
                     f"(zoogen verify --stale) or restore what changed", err=True, fg="red")

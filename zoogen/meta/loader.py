@@ -12,11 +12,13 @@ from pathlib import Path
 from zoogen.errors import Diagnostic, Diagnostics, Location
 from zoogen.meta.configs import resolve_config
 from zoogen.meta.keys import MODEL_INDEX_KEYS, canonical_keys, original_key
+from zoogen.meta.merge import merge_model
 from zoogen.meta.metafile import MetafileReader
 from zoogen.meta.names import unique_method_id, unsafe_file_name, unsafe_relative_path
 from zoogen.meta.paths import inside
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Collection, Method, Model, Zoo, ZooInfo
+from zoogen.meta.titles import derive_titles
 from zoogen.meta.unknown import UnknownNames
 from zoogen.meta.yaml_source import YamlError, load_yaml
 from zoogen.meta.zooinfo import load_zoo_info
@@ -69,10 +71,11 @@ def _load(index: Path, diags: Diagnostics, configs_root: Path | None) -> LoadedZ
             methods.append(method)
     unknown.report(diags)
     methods = _order(methods, info.method_order, index, diags)
+    _check_zoo(methods, diags, configs_root)
+    derive_titles(methods, fixed=set(info.method_titles))
     for method in methods:
         method.title = info.method_titles.get(method.id, method.title)
         method.description = info.method_descriptions.get(method.id)
-    _check_zoo(methods, diags, configs_root)
     return LoadedZoo(Zoo(root=root, index=index, info=info, methods=methods, registry=registry), diags.items)
 
 
@@ -212,10 +215,13 @@ def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | N
             if model.collection is not None and model.collection not in collections:
                 diags.warn(f"model {model.name!r} is in unknown collection {model.collection!r}",
                            model.where("In Collection"), "In Collection")
-            if model.name in seen:
-                first = seen[model.name].location
-                diags.warn(f"duplicate model name {model.name!r} (first at {first}); this one is ignored",
-                           model.where("Name"), "Name")
+            own = {(result.task, result.dataset) for result in model.results}
+            method.shown[model.name] = method.shown.get(model.name, set()) | own
+            first = seen.get(model.name)
+            if first is not None:
+                merge_model(first, model, diags)
+                if first not in kept:
+                    kept.append(first)
                 continue
             seen[model.name] = model
             unsafe = unsafe_file_name(model.name)

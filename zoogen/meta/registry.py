@@ -33,6 +33,7 @@ class Term:
 @dataclass(frozen=True)
 class TaskInfo(Term):
     primary: str | None = None  # the key of the task's headline metric
+    columns: tuple[str, ...] = ()  # its method tables' columns (keys of `columns`), when zoo.yml gives none
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _num(value: float | None) -> str:
 class ColumnInfo(Term):
     metadata: str | None = None
     derive: str | None = None
+    scale: float | None = None  # a count times this is the value in the header's unit (FLOPs -> G)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ def _terms(raw: dict[str, Any], kind: type[Term], aliases: dict[str, list[str]] 
                 keys = aliases.setdefault(alias, [])
                 if name not in keys:
                     keys.append(name)
+        if kind is TaskInfo:
+            spec["columns"] = tuple(spec.get("columns") or ())
         if kind is MetricInfo:
             unit = spec.setdefault("unit", "percent")
             spec["tasks"] = tuple(spec.get("tasks") or ())

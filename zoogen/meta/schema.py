@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,7 @@ class Model:
     location: Location
     field_locations: dict[str, Location] = field(default_factory=dict)
     verify_skip: str | None = None  # zoogen extension ``Verify: {skip: <reason>}``: not verifiable, and why
+    repeated: list[Result] = field(default_factory=list)  # a later entry's conflicting results (see meta/merge.py)
 
     def where(self, field_name: str) -> Location:
         """Line of one of the model's fields, else of the model."""
@@ -86,7 +89,12 @@ class Collection:
 
 @dataclass
 class Method:
-    """The models of one metafile (``<method>/metafile.yml``): one page of the site."""
+    """The models of one metafile (``<method>/metafile.yml``): one page of the site.
+
+    A model named in several metafiles is one ``Model`` with the results of all of them, listed in each of
+    their methods; ``shown`` holds, per model name, the (task, dataset) pairs this metafile gave it, which its
+    page shows.
+    """
 
     id: str
     title: str
@@ -94,6 +102,24 @@ class Method:
     metafile: Path
     collections: list[Collection] = field(default_factory=list)
     models: list[Model] = field(default_factory=list)
+    shown: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def results_of(self, model: Model) -> list[Result]:
+        """The results of ``model`` that this method's page shows."""
+        keys = self.shown.get(model.name)
+        if keys is None:
+            return model.results
+        return [result for result in model.results if (result.task, result.dataset) in keys]
+
+    @property
+    def tasks(self) -> list[str]:
+        """Tasks of its models' results, the most frequent first."""
+        return _by_frequency(result.task for model in self.models for result in self.results_of(model))
+
+    @property
+    def datasets(self) -> list[str]:
+        """Datasets of its models' results, the most frequent first."""
+        return _by_frequency(result.dataset for model in self.models for result in self.results_of(model))
 
     @property
     def paper(self) -> Paper | None:
@@ -105,6 +131,11 @@ class Method:
     @property
     def readme(self) -> str | None:
         return next((c.readme for c in self.collections if c.readme), None)
+
+
+def _by_frequency(names: Iterable[str]) -> list[str]:
+    counts = Counter(names)  # ties keep the order of first appearance
+    return sorted(counts, key=lambda name: -counts[name])
 
 
 @dataclass
@@ -147,11 +178,7 @@ class ZooInfo:
 
     title: str = "Model Zoo"
     intro: str | None = None
-    columns: list[str] = field(
-        default_factory=lambda: [
-            "backbone", "style", "lr_schd", "memory", "inference_fps", "metrics", "config", "download",
-        ]
-    )
+    columns: list[str] = field(default_factory=list)  # method table columns; empty: per task (registry)
     group_by_tasks: bool = True  # one table per dataset and set of tasks (False: one per dataset)
     sections: list[Section] = field(default_factory=list)
     locale_dir: Path | None = None
@@ -177,4 +204,9 @@ class Zoo:
 
     @property
     def models(self) -> list[Model]:
-        return [model for method in self.methods for model in method.models]
+        """Every model once (a model listed by several methods is one model)."""
+        unique: dict[int, Model] = {}
+        for method in self.methods:
+            for model in method.models:
+                unique.setdefault(id(model), model)
+        return list(unique.values())

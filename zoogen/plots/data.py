@@ -5,6 +5,11 @@ per model, all speeds taken the same way. Published speeds are grouped by hardwa
 precision; speeds re-measured by ``zoogen verify`` by the device they ran on. The two are never mixed; a
 re-measured group with enough points is preferred to a published one. A record that is no longer current
 (`zoogen.currency`) gives its points the verdict ``stale`` and no re-measured plot.
+
+Where a task and dataset has no such speeds (MMPretrain publishes none), the plot shows the metric against the
+models' FLOPs, else their parameters (``FLOPs`` and ``Parameters`` of their metadata, in G and M), as
+classification zoos compare them: there the cheaper model is the better one, and the Pareto front runs from the
+cheapest model up.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zoogen.currency import currency, direction
+from zoogen.meta.keys import fold
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Model, SpeedRecord, Zoo
 from zoogen.records import Status, Verdict, VerificationRecord, parse_date, slugify
@@ -22,6 +28,9 @@ MIN_POINTS = 3
 PUBLISHED = "published"
 MEASURED = "measured"
 STALE = "stale"  # the verdict of a point whose record measured another number, checkpoint or config
+FLOPS = "flops"  # a plot against the models' FLOPs (G), when no speeds compare
+PARAMS = "params"  # against their parameters (M)
+COST_FIELDS = {FLOPS: ("FLOPs", 1e-9), PARAMS: ("Parameters", 1e-6)}  # metadata field, scale to the axis unit
 
 # Used until the registry names a primary metric for the task (its ``primary`` key).
 FALLBACK_PRIMARY = {"Object Detection": "box AP", "Instance Segmentation": "mask AP"}
@@ -37,10 +46,11 @@ class PlotPoint:
     resolution: tuple[int, int] | None = None
     verdict: str | None = None  # "passed" | "drift" | "better" | "stale" | None: against its re-measurement
     measured_accuracy: float | None = None
+    cost: float | None = None  # a FLOPs or parameters plot: the model's GFLOPs or millions of parameters
 
     @property
     def ms_per_image(self) -> float:
-        return 1000.0 / self.fps
+        return 1000.0 / self.fps if self.fps else float("inf")
 
 
 @dataclass
@@ -60,10 +70,22 @@ class Plot:
 
     @property
     def id(self) -> str:
-        return "-".join(slugify(part) for part in ("plot", self.task, self.dataset, self.source, self.hardware))
+        return "-".join(slugify(part) for part in ("plot", self.task, self.dataset, self.source, self.hardware)
+                        if part)
+
+    @property
+    def against_cost(self) -> bool:
+        """True for a plot against FLOPs or parameters (lower is better), False against speed."""
+        return self.source in COST_FIELDS
+
+    def x(self, point: PlotPoint) -> float:
+        """The point's value on the horizontal axis: its speed (fps), or its FLOPs (G) or parameters (M)."""
+        return point.cost if self.against_cost and point.cost is not None else point.fps
 
     @property
     def front(self) -> list[PlotPoint]:
+        if self.against_cost:
+            return cost_front(self.points, self.higher_is_better)
         return pareto_front(self.points, self.higher_is_better)
 
 
@@ -77,6 +99,52 @@ def pareto_front(points: Iterable[PlotPoint], higher_is_better: bool = True) -> 
             front.append(point)
             best = sign * point.accuracy
     return front
+
+
+def cost_front(points: Iterable[PlotPoint], higher_is_better: bool = True) -> list[PlotPoint]:
+    """The points no cheaper point beats on accuracy, cheapest first."""
+    sign = 1.0 if higher_is_better else -1.0
+    front: list[PlotPoint] = []
+    best = float("-inf")
+    for point in sorted(points, key=lambda p: (p.cost or 0.0, -sign * p.accuracy)):
+        if sign * point.accuracy > best:
+            front.append(point)
+            best = sign * point.accuracy
+    return front
+
+
+def model_cost(model: Model, kind: str) -> float | None:
+    """The model's FLOPs in G (``kind`` FLOPS) or parameters in M (PARAMS), from its metadata; None if absent."""
+    field_name, scale = COST_FIELDS[kind]
+    value = next((v for k, v in model.metadata.items() if fold(str(k)) == fold(field_name)), None)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return float(value) * scale
+
+
+def _cost_plot(models: list[Model], task: str, dataset: str, titles: Mapping[str, str],
+               records: Mapping[str, list[VerificationRecord]], registry: Registry,
+               configs_root: Path | None) -> Plot | None:
+    """The metric against FLOPs, else parameters, when at least ``MIN_POINTS`` models have both."""
+    metric = primary_metric(registry, task)
+    if metric is None:
+        return None
+    info = registry.metrics.get(metric)
+    for kind in (FLOPS, PARAMS):
+        plot = Plot(task, dataset, metric, kind, "", higher_is_better=info.higher_is_better if info else True)
+        for model in models:
+            accuracy = _accuracy(model, task, dataset, metric, registry)
+            cost = model_cost(model, kind)
+            if accuracy is None or cost is None:
+                continue
+            newest = max(records.get(model.name, []), key=lambda r: parse_date(r.environment.date), default=None)
+            current = newest is None or currency(model, newest, configs_root=configs_root, registry=registry).current
+            verdict, measured_accuracy = _check(newest, task, dataset, metric, registry, current)
+            plot.points.append(PlotPoint(model.name, model.method, titles.get(model.method, model.method),
+                                         accuracy, 0.0, None, verdict, measured_accuracy, cost))
+        if len(plot.points) >= MIN_POINTS:
+            return plot
+    return None
 
 
 def primary_metric(registry: Registry, task: str) -> str | None:
@@ -213,9 +281,10 @@ def plots_for(models: list[Model], titles: Mapping[str, str],
     registry = registry or load_registry()
     out = []
     for task, dataset in _task_datasets(models):
-        plot = _best(_candidates(models, task, dataset, titles, records or {}, registry, configs_root))
+        plot = _best(_candidates(models, task, dataset, titles, records or {}, registry, configs_root)) or \
+            _cost_plot(models, task, dataset, titles, records or {}, registry, configs_root)
         if plot is not None:
-            plot.points.sort(key=lambda p: (p.fps, p.accuracy, p.model))
+            plot.points.sort(key=lambda p: (plot.x(p), p.accuracy, p.model))
             out.append(plot)
     return out
 

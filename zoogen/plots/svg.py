@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 from zoogen.plots.data import MEASURED, Plot, PlotPoint
-from zoogen.plots.words import Words
+from zoogen.plots.words import COST_WORDS, Words
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -46,7 +46,8 @@ def _number(value: float) -> str:
 def point_title(point: Plot | None, p: PlotPoint, words: Words, metric_name: str) -> str:
     """The tooltip of a point: model, method, accuracy, speed (and re-measured accuracy)."""
     lines = [p.model, p.method_title, f"{metric_name}: {_number(p.accuracy)}",
-             f"{_number(p.fps)} fps ({_number(p.ms_per_image)} ms/img)"]
+             f"{_number(p.fps)} fps ({_number(p.ms_per_image)} ms/img)" if p.cost is None or point is None
+             else f"{words.cost_label(point.source)}: {_number(p.cost)}"]
     if p.resolution:
         lines[-1] += f", {p.resolution[0]}x{p.resolution[1]}"
     if p.verdict:
@@ -58,8 +59,10 @@ def point_title(point: Plot | None, p: PlotPoint, words: Words, metric_name: str
 def caption(plot: Plot, words: Words) -> tuple[str, str]:
     """The title and the caption text of a plot (plain text, not escaped)."""
     metric = words.term("metrics", plot.metric)
-    title = words("{metric} against inference speed: {task} on {dataset}", metric=metric,
-                  task=words.term("tasks", plot.task), dataset=words.term("datasets", plot.dataset))
+    against = "{metric} against inference speed: {task} on {dataset}" if not plot.against_cost else \
+        f"{{metric}} against {COST_WORDS[plot.source]}: {{task}} on {{dataset}}"
+    title = words(against, metric=metric, task=words.term("tasks", plot.task),
+                  dataset=words.term("datasets", plot.dataset))
     facts = [plot.backend or "", words("batch size {n}", n=plot.batch_size) if plot.batch_size else "",
              plot.precision or "", *plot.versions]
     if plot.dates:
@@ -68,6 +71,7 @@ def caption(plot: Plot, words: Words) -> tuple[str, str]:
     separator = "，" if words.chinese else ", "
     protocol = separator.join(f for f in facts if f)
     speeds = ("Speeds re-measured by zoogen verify on {hardware} ({protocol})." if plot.source == MEASURED
+              else "FLOPs and parameters as the metafiles publish them ({protocol})." if plot.against_cost
               else "Published speeds, measured on {hardware} ({protocol}).")
     how = words("{metric} as published; a diamond marks a value zoogen re-measured within tolerance, a cross one "
                 "that drifted. The dashed line is the Pareto front. Hover over a point for its model; click it "
@@ -99,16 +103,17 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
         axes = figure.add_subplot()
         for index, (style, verdict, points) in enumerate(_series(plot, styles)):
             marker = MARKERS.get(verdict, "o")
-            dots = axes.scatter([p.fps for p in points], [p.accuracy for p in points], s=36 if marker == "o" else 48,
+            dots = axes.scatter([plot.x(p) for p in points], [p.accuracy for p in points],
+                                s=36 if marker == "o" else 48,
                                 marker=marker, facecolors=style[0], edgecolors=style[1],
                                 linewidths=0.5 if style[0] != "white" else 1.3, zorder=3)
             dots.set_gid(f"{plot.id}-series-{index}")
             dots.set_urls([link_for(p) for p in points])
         front = plot.front
-        front_line = axes.plot([p.fps for p in front], [p.accuracy for p in front], linestyle="--", color="#555555",
+        front_line = axes.plot([plot.x(p) for p in front], [p.accuracy for p in front], linestyle="--", color="#555555",
                                linewidth=1, zorder=2, label=words("Pareto front"))
         front_line[0].set_gid(f"{plot.id}-front")
-        fps = [p.fps for p in plot.points]
+        fps = [plot.x(p) for p in plot.points]
         if max(fps) / min(fps) > 8:
             axes.set_xscale("log")
             from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
@@ -116,7 +121,8 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
             axes.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             axes.xaxis.set_major_formatter(ScalarFormatter())
             axes.xaxis.set_minor_formatter(NullFormatter())
-        axes.set_xlabel(f"{words.speed_label()} · {plot.hardware}")
+        axes.set_xlabel(words.cost_label(plot.source) if plot.against_cost else
+                        f"{words.speed_label()} · {plot.hardware}")
         axes.set_ylabel(metric)
         axes.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
         handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=styles[m][0], markeredgecolor=styles[m][1],

@@ -23,6 +23,12 @@ PLOT_WORDS: dict[str, str] = {
     "{metric} against inference speed: {task} on {dataset}":
         "{metric} 与推理速度：{dataset} 上的{task}",
     "Published speeds, measured on {hardware} ({protocol}).": "发布的速度，在 {hardware} 上测得（{protocol}）。",
+    "{metric} against FLOPs: {task} on {dataset}": "{metric} 与计算量：{dataset} 上的{task}",
+    "{metric} against parameters: {task} on {dataset}": "{metric} 与参数量：{dataset} 上的{task}",
+    "FLOPs and parameters as the metafiles publish them ({protocol}).":
+        "计算量与参数量为元文件发布的数值（{protocol}）。",
+    "FLOPs (G)": "计算量 (G FLOPs)",
+    "Parameters (M)": "参数量 (M)",
     "Speeds re-measured by zoogen verify on {hardware} ({protocol}).":
         "由 zoogen verify 在 {hardware} 上重新测得的速度（{protocol}）。",
     "{metric} as published; a diamond marks a value zoogen re-measured within tolerance, a cross one that "
@@ -39,6 +45,10 @@ PLOT_WORDS: dict[str, str] = {
     "Hugging Face model-card metadata per model": "每个模型的 Hugging Face 模型卡元数据",
     "all files": "全部文件",
 }
+
+
+COST_WORDS = {"flops": "FLOPs", "params": "parameters"}  # the axis of a plot against cost, in its title
+COST_LABELS = {"flops": "FLOPs (G)", "params": "Parameters (M)"}
 
 
 class Words:
@@ -64,6 +74,10 @@ class Words:
         if term is None:
             return name
         return (term.zh_CN or term.title or name) if self.chinese else (term.title or name)
+
+    def cost_label(self, source: str) -> str:
+        """The horizontal axis of a plot against FLOPs or parameters, with its unit."""
+        return self(COST_LABELS.get(source, source))
 
     def speed_label(self) -> str:
         column = self.registry.columns.get("inference_fps")

@@ -52,6 +52,8 @@ def schedule_from_epochs(model: Model) -> str | None:
     return None
 
 
+DERIVED_FROM: dict[str | None, tuple[str, ...]] = {"schedule_from_epochs": ("Epochs", "Iterations")}  # inputs
+
 RULES: dict[str, Callable[[Model], str | None]] = {
     "backbone_from_name": backbone_from_name,
     "style_from_name": style_from_name,
@@ -67,12 +69,45 @@ def _metadata(model: Model, field: str) -> object:
     return None
 
 
+# Metadata never shown as a column of its own: the inference time has its column, the architecture is the page.
+HIDDEN_METADATA = {fold(name) for name in ("inference time (ms/im)", "Architecture", "Training Techniques")}
+
+
 def _plain(value: object) -> str | None:
     if value is None or value == "" or isinstance(value, dict | list):
         return None
     if isinstance(value, float):
         return str(value)
     return " ".join(str(value).split())
+
+
+def plain_value(value: object) -> str | None:
+    """A metadata value as one line of plain text (not escaped); None for nothing, lists and mappings."""
+    return _plain(value)
+
+
+def metadata_field(model: Model, field: str) -> str | None:
+    """The plain text of the metadata field ``field`` (any spelling) of ``model``."""
+    return _plain(_metadata(model, field))
+
+
+ALREADY_IN_UNIT = 1e4  # a smaller value is taken as written in the header's unit already (an imported "44.2" M)
+
+
+def _scaled(value: object, scale: float) -> str | None:
+    """A count in the header's unit, two decimals (FLOPs 4109464576 at 1e-9 -> 4.11); a value below
+    ``ALREADY_IN_UNIT`` is shown as it is (a table imported with its "Params (M)" column)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        text = _plain(value)
+        try:
+            value = float(text) if text is not None else None
+        except ValueError:
+            return text  # already written with its unit ("4.1G"): shown as it is
+        if value is None:
+            return None
+    if abs(value) < ALREADY_IN_UNIT:
+        return _plain(value)
+    return f"{value * scale:.2f}"
 
 
 def metadata_value(model: Model, column: ColumnInfo) -> str | None:
@@ -82,7 +117,8 @@ def metadata_value(model: Model, column: ColumnInfo) -> str | None:
     if column.name == "inference_fps":
         return f"{model.speed[0].fps:.1f}" if model.speed else None
     if column.metadata:
-        value = _plain(_metadata(model, column.metadata))
+        raw = _metadata(model, column.metadata)
+        value = _scaled(raw, column.scale) if column.scale and raw is not None else _plain(raw)
         if value is not None:
             return value
     if column.derive:

@@ -3,6 +3,7 @@ own words (the built-in catalog ``zoogen/templates/<language>.po``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -12,6 +13,7 @@ import polib
 from zoogen.meta.registry import Registry, Term
 
 SOURCE_LANGUAGE = "en"
+_DERIVED_TITLE = re.compile(r"^(?:(?P<name>[\w.+-]+) )?Model Zoo$")
 
 
 @cache
@@ -58,6 +60,19 @@ class Names:
 
     def column(self, key: str) -> str:
         return self._term(self.registry.columns.get(key), key)
+
+    def zoo_title(self, title: str) -> str:
+        """The site's name in this language: ``mmpose Model Zoo`` (as ``zoogen init`` names a zoo) -> ``mmpose 模型库``;
+        any other title as it is (the zoo's catalog translates it)."""
+        match = _DERIVED_TITLE.match(title)
+        if not match:
+            return title
+        name = match["name"]
+        return self.gettext("%(name)s Model Zoo") % {"name": name} if name else self.gettext("Model Zoo")
+
+    def holder(self, owner: str | None, name: str) -> str:
+        """The footer's copyright holder: the repository's owner, else ``the <name> authors`` in this language."""
+        return owner or self.gettext("the %(name)s authors") % {"name": name}
 
     def listing(self, items: list[str]) -> str:
         """``a, b and c`` in this language."""

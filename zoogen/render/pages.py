@@ -6,20 +6,23 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 
 from zoogen.currency import Currency, currencies
 from zoogen.meta.registry import load_registry
 from zoogen.meta.schema import Zoo
+from zoogen.project import repository_owner
 from zoogen.records import VerificationRecord
 from zoogen.render import markup
 from zoogen.render.conditions import conditions_table
+from zoogen.render.groups import method_groups
 from zoogen.render.links import mark_dead_links
 from zoogen.render.marks import Marker, newest_records, verdict_summary
 from zoogen.render.names import SOURCE_LANGUAGE, Names
 from zoogen.render.stats import zoo_statistics
-from zoogen.render.tables import Table, TableBuilder, all_models_table, method_link
+from zoogen.render.tables import Table, TableBuilder, all_models_tables, method_link
 
 METHODS_DIR = "methods"
 REPORT_PAGE = "verification"
@@ -32,7 +35,8 @@ class PageSet:
 
     pages: dict[str, str] = field(default_factory=dict)
     links: dict[str, dict[str, str]] = field(default_factory=dict)  # docname -> reference label -> URL
-    footer: str | None = None  # the site's footer (zoo.yml: footer), English
+    footer: str | None = None  # the site's footer (zoo.yml: footer, else its holder), in the rendering's language
+    title: str = ""  # the site's name in the rendering's language (zoo.yml: title; `mmpose Model Zoo` localised)
     localised: dict[str, PageSet] = field(default_factory=dict)  # language -> the pages with zoogen's words in it
 
     def write(self, source_dir: Path) -> list[Path]:
@@ -85,11 +89,13 @@ def render_pages(
     env = _environment(names, loader)
     newest = newest_records(records or {})
     current = currencies(zoo.models, newest, configs_root=zoo.root, registry=registry)  # configs as the zoo has them
-    pages = PageSet(footer=getattr(zoo.info, "footer", None))
+    footer = getattr(zoo.info, "footer", None) or names.holder(repository_owner(zoo.root), zoo.root.resolve().name)
+    pages = PageSet(footer=footer, title=names.zoo_title(zoo.info.title))
     if language == SOURCE_LANGUAGE:
         pages.localised = {other: render_pages(zoo, records, loader, other) for other in LOCALISED_LANGUAGES}
     titles = {method.id: method.title for method in zoo.methods}
-    common = {"zoo": zoo, "info": zoo.info, "methods_dir": METHODS_DIR, "report_page": REPORT_PAGE,
+    common = {"zoo": zoo, "info": zoo.info, "site_title": pages.title, "methods_dir": METHODS_DIR,
+              "report_page": REPORT_PAGE,
               "quick_links": " · ".join(f"{{doc}}`{page}`" for page in ("models", "statistics", REPORT_PAGE))}
 
     def add(docname: str, template: str, extra_links: dict[str, str] | None = None, /, **context: object) -> None:
@@ -99,7 +105,7 @@ def render_pages(
         pages.pages[docname] = mark_dead_links(text, zoo.info.links_report)
         pages.links[docname] = links
 
-    add("index", "index.md.j2")
+    add("index", "index.md.j2", **_overview_groups(zoo, names))
 
     for method in zoo.methods:
         report_link = "../" * (method.id.count("/") + 1) + f"{REPORT_PAGE}.md"  # method ids may nest
@@ -112,15 +118,40 @@ def render_pages(
         readme_url = _readme_url(zoo, method.readme)
         method_links = {label: url for label, url in (("paper", paper_url), ("readme", readme_url)) if url}
         add(f"{METHODS_DIR}/{method.id}", "method.md.j2", method_links, method=method,
-            groups=builder.method_tables(method.models), notes_table=notes_table, readme_url=readme_url,
-            report_link=report_link)
+            groups=builder.method_tables(method.models, method.results_of), notes_table=notes_table,
+            readme_url=readme_url, report_link=report_link)
 
     add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
-    add("models", "models.md.j2", table=all_models_table(zoo.models, names, titles, METHODS_DIR))
+    add("models", "models.md.j2", tables=all_models_tables(zoo.models, names, titles, METHODS_DIR))
     add(REPORT_PAGE, "verification.md.j2",
         table=_report_table(zoo, newest, current, titles, names) if newest else None,
         conditions=conditions_table(zoo.models, newest, names, registry) if newest else None)
     return pages
+
+
+def _overview_groups(zoo: Zoo, names: Names) -> dict[str, object]:
+    """The overview's method groups with their headings, and the sidebar's captions (a toctree each)."""
+    groups = method_groups(zoo)
+    shown = []
+    captions = []
+    for group in groups:
+        heading = markup.escape(names.task(group.task)) if group.task else names.gettext("Methods without results")
+        datasets = [SimpleNamespace(heading=markup.escape(names.dataset(dataset)) if dataset else
+                                    names.gettext("Other datasets"), methods=members)
+                    for dataset, members in group.datasets]
+        shown.append(SimpleNamespace(task=group.task, heading=heading, methods=group.methods, datasets=datasets))
+        plain = names.task(group.task) if group.task else names.gettext("Methods without results")
+        if group.datasets:
+            captions += [SimpleNamespace(title=_caption(f"{plain} · {names.dataset(dataset)}" if dataset else plain),
+                                         methods=members) for dataset, members in group.datasets]
+        else:
+            captions.append(SimpleNamespace(title=_caption(plain), methods=group.methods))
+    return {"groups": shown, "captions": captions}
+
+
+def _caption(text: str) -> str:
+    """A toctree caption: one line of plain text (a directive option is not Markdown)."""
+    return " ".join(text.split())
 
 
 def _report_table(zoo: Zoo, newest: Mapping[str, VerificationRecord], current: Mapping[str, Currency],

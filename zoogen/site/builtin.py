@@ -61,6 +61,8 @@ def page_messages(source: str, translated: str,
             continue
         if en.startswith("#"):
             messages[en.lstrip("#").strip()] = other.lstrip("#").strip()
+        elif en.startswith(":caption:"):  # a sidebar group's toctree caption
+            messages[en.removeprefix(":caption:").strip()] = other.removeprefix(":caption:").strip()
         elif is_row:
             for en_cell, other_cell in zip(split_row(en), split_row(other), strict=False):
                 if en_cell == other_cell:
@@ -156,8 +158,13 @@ def localise(app: Sphinx, config: Config, pages: PageSet, title: str, locale_dir
     if pages_dir:  # inside another site: its name, title and footer are its own
         return
     site_name = catalog_text(locale_dir, language, "index", title)
+    if site_name == title and translated is not None and translated.title:  # zoogen's words: "mmpose 模型库"
+        site_name = translated.title
     config.project = site_name
     if "html_title" not in getattr(config, "_raw_config", {}):
         config.html_title = site_name
     if pages.footer:
-        config.copyright = catalog_text(locale_dir, language, WORDS_DOMAIN, pages.footer)
+        footer = catalog_text(locale_dir, language, WORDS_DOMAIN, pages.footer)
+        if footer == pages.footer and translated is not None and translated.footer:
+            footer = translated.footer  # a holder zoogen named: "mmpose 的作者"
+        config.copyright = footer

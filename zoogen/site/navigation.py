@@ -4,7 +4,9 @@ Sphinx resolves and renders the global table of contents for every page; with on
 N entries on each of N method pages, the one part of a build that grows with the square of the zoo (at 560
 methods it outweighed everything else). Every theme gets that table from the ``toctree()`` function of the
 page context; on a method page this replaces it with one that resolves the root's toctree with only the
-``METHOD_WINDOW`` methods either side of the current one (and every entry that is not a method). The
+``METHOD_WINDOW`` methods either side of the current one (and every entry that is not a method), counted
+across the sidebar's groups (one toctree per task, or task and dataset; a group left with no method near the
+current one is left out). The
 overview and the other few pages keep the full list, and the overview and the all-models page list every
 method anyway.
 """
@@ -30,9 +32,12 @@ def method_prefix(app: Sphinx) -> str:
 
 
 def windowed_entries(entries: list[tuple[str | None, str]], pagename: str, prefix: str,
-                     window: int = METHOD_WINDOW) -> list[tuple[str | None, str]]:
-    """The toctree entries without the methods more than ``window`` places from ``pagename``."""
-    methods = [ref for _, ref in entries if ref.startswith(prefix)]
+                     window: int = METHOD_WINDOW, methods: list[str] | None = None) -> list[tuple[str | None, str]]:
+    """The toctree entries without the methods more than ``window`` places from ``pagename`` in ``methods``
+    (the methods of every toctree of the root, in order: the sidebar's groups are one toctree each; default:
+    those of ``entries``)."""
+    if methods is None:
+        methods = [ref for _, ref in entries if ref.startswith(prefix)]
     if pagename not in methods:
         return entries
     position = methods.index(pagename)
@@ -56,9 +61,13 @@ def _toctree_function(app: Sphinx, pagename: str, prefix: str) -> Callable[..., 
                 titles_only: bool = False, **_: Any) -> str:
         root = env.master_doctree  # unpickled once per build, as Sphinx's own global toctree does
         merged: nodes.Element | None = None
-        for node in root.findall(addnodes.toctree):
+        toctrees = list(root.findall(addnodes.toctree))
+        methods = [ref for node in toctrees for _, ref in node["entries"] if ref.startswith(prefix)]
+        for node in toctrees:
             windowed = node.copy()
-            windowed["entries"] = windowed_entries(node["entries"], pagename, prefix)
+            windowed["entries"] = windowed_entries(node["entries"], pagename, prefix, methods=methods)
+            if not windowed["entries"]:  # a sidebar group with no method near this one: left out
+                continue
             resolved = TocTree(env).resolve(pagename, builder, windowed, prune=True,
                                             maxdepth=int(maxdepth or 0), titles_only=bool(titles_only),
                                             collapse=bool(collapse), includehidden=bool(includehidden))

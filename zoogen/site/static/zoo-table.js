@@ -2,7 +2,8 @@
 // - every "zoo-data" table scrolls inside its own box, with its scrollbar in view and its first column fixed;
 // - long names wrap after "_" and "-";
 // - "zoo-sortable" tables get a labelled filter box and sort by a click on a header: numbers numerically,
-//   metrics best first on the first click, missing values ("-") last in both directions.
+//   metrics best first on the first click, missing values ("-") last in both directions; "zoo-sort-only"
+//   tables (a method's tables) sort without a filter box.
 (function () {
   "use strict";
 
@@ -145,6 +146,8 @@
     });
     if (table.classList.contains("zoo-sortable")) {
       addFilter(table, box, body);
+      addSort(table, body);
+    } else if (table.classList.contains("zoo-sort-only")) {  // a method's table: sorts, no filter box
       addSort(table, body);
     }
   }
