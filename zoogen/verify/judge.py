@@ -2,24 +2,24 @@
 
 Metrics: absolute tolerance per metric, from the model's ``Tolerance`` (zoogen extension key) or else the
 registry default; a run on a subset of the images is recorded as ``subset`` and never judged. Speed and
-memory: compared only on the hardware the metafile names (``SpeedRecord.hardware`` is a case-insensitive
-substring of the device name, e.g. ``V100`` in ``Tesla V100-SXM2-32GB``) and, for speed, only against
+memory: compared only on the hardware the metafile names (`zoogen.verify.hardware.hardware_matches`: whole
+tokens, ``V100`` names ``Tesla V100-SXM2-32GB``, ``A10`` does not name an A100) and, for speed, only against
 FP32 / batch-1 / PyTorch figures, which is what `zoogen.verify.timing` measures; relative tolerance from
 the registry's ``speed.tolerance_fraction``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
 from zoogen.meta.registry import MetricInfo, Registry, load_registry
 from zoogen.meta.schema import Model, SpeedRecord
 from zoogen.records import MemoryCheck, MetricCheck, SpeedCheck
+from zoogen.verify.hardware import hardware_matches
 
 __all__ = [
-    "is_subset", "judge_memory", "judge_metrics", "judge_speed", "matching_speed_record", "tolerance_for",
+    "hardware_matches", "is_subset", "judge_memory", "judge_metrics", "judge_speed", "matching_speed_record", "tolerance_for",
 ]
 
 _EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise at the boundary
@@ -101,17 +101,6 @@ def judge_metrics(
                 MetricCheck(result.task, result.dataset, metric, published, value, tolerance, verdict)
             )
     return checks
-
-
-def _fold(text: str) -> str:
-    return " ".join(re.split(r"[\s_\-]+", text.casefold())).strip()
-
-
-def hardware_matches(hardware: str | None, device_name: str | None) -> bool:
-    """``V100`` matches ``Tesla V100-SXM2-32GB``: case-insensitive substring, ``-``/``_``/spaces alike."""
-    if not hardware or not device_name:
-        return False
-    return _fold(hardware) in _fold(device_name)
 
 
 def _like_ours(record: SpeedRecord) -> bool:
