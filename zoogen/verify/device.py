@@ -56,7 +56,7 @@ def load_torch() -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name == "torch":
             raise DeviceUnavailable(
-                "torch is not installed: zoogen verify needs the verification stack (bash tools/setup.sh verify)"
+                "the verification stack is not installed (no torch): install it with 'bash tools/setup.sh verify'"
             ) from None
         raise DeviceUnavailable(_load_failure(exc)) from None
     except Exception as exc:  # OSError, ImportError of a .so, RuntimeError of a mismatched build...

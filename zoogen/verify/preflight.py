@@ -40,12 +40,16 @@ class OpsReport:
 
 
 def arch_of(device: Device) -> str | None:
-    """The GPU's compute capability as TORCH_CUDA_ARCH_LIST spells it (``"8.0"``); None on the CPU."""
+    """The GPU's compute capability as TORCH_CUDA_ARCH_LIST spells it (``"8.0"``); None on the CPU (or
+    when torch cannot tell)."""
     if not device.is_cuda:
         return None
     import torch
 
-    major, minor = torch.cuda.get_device_capability(device.index)
+    try:
+        major, minor = torch.cuda.get_device_capability(device.index)
+    except Exception:
+        return None
     return f"{major}.{minor}"
 
 
@@ -151,9 +155,9 @@ def check_ops(device: Device) -> OpsReport:
                 f"CUDA {torch.version.cuda}: rebuild mmcv with a CUDA {_major(torch.version.cuda)}.x toolkit "
                 f"(nvcc) against this torch: {fix}"
             )
-        major, minor = torch.cuda.get_device_capability(device.index)
         arch_list = list(torch.cuda.get_arch_list())
-        if arch_list and not _has_kernels_for(arch_list, major, minor):
+        capability = tuple(int(n) for n in arch.split(".")) if arch else None
+        if capability and arch_list and not _has_kernels_for(arch_list, *capability):
             raise OpsUnavailable(
                 f"torch {torch.__version__} has no kernels for {device.name} (compute capability {arch}; torch "
                 f"was built for {' '.join(arch_list)}): install a torch build that supports this GPU"
@@ -182,3 +186,36 @@ def _op_failure(device: Device, exc: BaseException, arch: str | None, fix: str) 
         return f"mmcv was built without CUDA ops ({text}). Rebuild it for this GPU: {fix}"
     return f"the check of mmcv's ops {where} failed: {type(exc).__name__}: {text}. If mmcv was built for " \
            f"another GPU or torch, rebuild it: {fix}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m zoogen.verify.preflight [--device auto|cpu|cuda:N]``: the check alone (tools/setup.sh
+    ends with it). ``auto``: CUDA device 0 when torch sees one, else the CPU. Exit 1 with the fix."""
+    import argparse
+    import sys
+
+    from zoogen.verify.device import DeviceUnavailable, resolve_device
+
+    parser = argparse.ArgumentParser(prog="python -m zoogen.verify.preflight", description=main.__doc__)
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    args = parser.parse_args(argv)
+    try:
+        spec = args.device
+        if spec == "auto":
+            torch = load_torch()
+            spec = "cuda:0" if torch.version.cuda and torch.cuda.is_available() else "cpu"
+        device = resolve_device(False, spec)
+        report = check_ops(device)
+    except (DeviceUnavailable, OpsUnavailable, ValueError) as exc:
+        print(f"mmcv op check: {exc}", file=sys.stderr)
+        return 1
+    built = f"compiled with CUDA {report.mmcv_cuda}" if report.mmcv_cuda else "compiled without CUDA"
+    arch = arch_of(device)
+    where = f"{device.name} ({device.torch_device}" + (f", compute capability {arch})" if arch else ")")
+    print(f"mmcv {report.mmcv} ops ({built}): convolution, nms and RoIAlign correct on {where} "
+          f"in {report.seconds:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
