@@ -97,11 +97,6 @@ if ! compgen -G "$WHEELS/*.whl" >/dev/null || ! compgen -G "$WHEELS/tiny/*.pth" 
   exit 2
 fi
 
-log "2. the carried wheels"
-step "install" 90 "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-  --target /tmp/site "$WHEELS"/*.whl || exit 2
-export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}  # /tmp/site first: its setuptools<81 for mmcv
-
 if [ "$PHASE" = build ]; then
   log "1. the machine"
   step "nvidia-smi" 20 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
@@ -114,7 +109,14 @@ print("python", sys.version.split()[0], "| torch", torch.__version__, "| CUDA", 
 if torch.cuda.is_available():
     print("device", torch.cuda.get_device_name(0), "capability", torch.cuda.get_device_capability(0))
 EOF
+fi
 
+log "2. the carried wheels"
+step "install" 90 "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+  --target /tmp/site "$WHEELS"/*.whl || exit 2
+export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}  # /tmp/site first: its setuptools<81 for mmcv
+
+if [ "$PHASE" = build ]; then
   log "3. mmcv 2.1.0 with CUDA ops for this GPU"
   ARCH=$("$PY" -c "import torch; print('%d.%d+PTX' % torch.cuda.get_device_capability(0))") || exit 3
   mkdir -p "$BUILD/dist"

@@ -53,9 +53,12 @@ def arch_of(device: Device) -> str | None:
     return f"{major}.{minor}"
 
 
-def rebuild_command(arch: str | None) -> str:
-    """The command that rebuilds mmcv with CUDA ops for ``arch`` (tools/setup.sh keys its wheel cache by it)."""
-    arch_list = f"{arch}+PTX" if arch else "7.0;8.0;8.6;8.9;9.0+PTX"
+def rebuild_command(arch: str | None, cuda: bool = True) -> str:
+    """The command that rebuilds mmcv (with CUDA ops for ``arch`` when ``cuda``; tools/setup.sh keys its
+    wheel cache by torch, CUDA, architectures and Python, so it rebuilds only what differs)."""
+    if not cuda:
+        return "bash tools/setup.sh verify"
+    arch_list = f"{arch}+PTX" if arch else "7.0;7.5;8.0;8.6;8.9;9.0+PTX"
     return f'FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="{arch_list}" bash tools/setup.sh verify'
 
 
@@ -131,7 +134,7 @@ def check_ops(device: Device) -> OpsReport:
     started = time.perf_counter()
     torch = load_torch()
     arch = arch_of(device)
-    fix = rebuild_command(arch)
+    fix = rebuild_command(arch, device.is_cuda)
     version = _mmcv_version()
     try:
         import mmcv.ops  # noqa: F401  (loads mmcv._ext, the compiled ops)
