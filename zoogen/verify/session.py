@@ -238,10 +238,16 @@ class DetectorSession:
     # -- running --------------------------------------------------------------------------------
 
     def _test_step(self, model: nn.Module, batch: Any, *, fp16: bool) -> Any:
+        """``model.test_step`` without gradients; under autocast only for ``fp16`` (in FP32 no autocast
+        context is entered at all, exactly as ``InferenceBenchmark`` runs it)."""
         import torch
+
+        if not fp16:
+            with torch.no_grad():
+                return model.test_step(batch)
         from mmengine.runner.amp import autocast
 
-        with torch.no_grad(), autocast(enabled=fp16):
+        with torch.no_grad(), autocast(enabled=True):
             return model.test_step(batch)
 
     def run(
