@@ -135,7 +135,7 @@ class SpeedCheck:
     ms_std: float | None = None
     images: int | None = None
     fused: bool = False
-    precision: str | None = None  # fp32, or fp16 (autocast) when the published figure says FP16; None: not recorded (before 0.3)
+    precision: str | None = None  # fp32, or fp16 (autocast) for a published FP16 figure; None: not recorded
     published_fps: float | None = None
     published_hardware: str | None = None
     verdict: Comparison = Comparison.NOT_COMPARABLE
