@@ -190,7 +190,7 @@ class DetectorSession:
         self.missing_keys, self.unexpected_keys = load_state_dict(model, state_dict)
         if self.check_fit:
             check_fit(list(model.state_dict()), self.missing_keys, self.unexpected_keys)
-        meta = checkpoint.get("meta") if isinstance(checkpoint.get("meta"), dict) else {}
+        meta: dict[str, Any] = checkpoint["meta"] if isinstance(checkpoint.get("meta"), dict) else {}
         if "dataset_meta" in meta:  # as Runner.load_checkpoint does
             model.dataset_meta = copy.deepcopy(meta["dataset_meta"])
         model = model.to(self.device.torch_device)
@@ -237,7 +237,7 @@ class DetectorSession:
 
     # -- running --------------------------------------------------------------------------------
 
-    def _test_step(self, model: nn.Module, batch: Any, *, fp16: bool) -> Any:
+    def _test_step(self, model: Any, batch: Any, *, fp16: bool) -> Any:  # an mmengine BaseModel
         """``model.test_step`` without gradients; under autocast only for ``fp16`` (in FP32 no autocast
         context is entered at all, exactly as ``InferenceBenchmark`` runs it)."""
         import torch
