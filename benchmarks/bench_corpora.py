@@ -41,6 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
+CHECKOUT = [ROOT]  # the zoogen measured (--checkout): this one unless told
 NAMES = ("mmpose", "mmpretrain")
 STAT_DEPS = Path.home() / ".cache" / "zoogen" / "stat-deps"
 VERSION_PATH = "/_zoogen/version"
@@ -73,7 +74,7 @@ papers/*
 
 def env(*extra: Path) -> dict[str, str]:
     """This checkout's zoogen first on the path (and ``extra`` folders)."""
-    paths = [str(ROOT), *map(str, extra), os.environ.get("PYTHONPATH", "")]
+    paths = [str(CHECKOUT[0]), *map(str, extra), os.environ.get("PYTHONPATH", "")]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
 
 
@@ -104,21 +105,8 @@ def adopted_copy(name: str, dest: Path) -> Path:
     return zoo
 
 
-def median_of(step, repeat: int) -> float:
-    return statistics.median(step() for _ in range(repeat))
-
-
-def zoogen_build_times(zoo: Path, repeat: int) -> dict[str, float]:
-    """``zoogen build --lang en`` and ``--lang all`` in the adopted repository, alternating."""
-    runs: dict[str, list[float]] = {"en": [], "all": []}
-    for _ in range(repeat):
-        for label in runs:
-            runs[label].append(run(zoogen("build", "--lang", label), zoo))
-    return {label: statistics.median(times) for label, times in runs.items()}
-
-
-def stat_times(work: Path, repeat: int, deps: Path) -> dict[str, float] | None:
-    """MMPretrain's ``stat.py`` + Sphinx: English alone, and once per language."""
+def stat_runner(work: Path, deps: Path):
+    """MMPretrain's ``stat.py`` + Sphinx for one language, as a function of the language (None: it cannot run)."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(deps),
                                                                               os.environ.get("PYTHONPATH")]))}
     probe = subprocess.run([sys.executable, "-c", "import modelindex, tabulate, sphinx_tabs"], env=environment,
@@ -144,24 +132,31 @@ def stat_times(work: Path, repeat: int, deps: Path) -> dict[str, float] | None:
                      environment)
         return generate + sphinx
 
-    return {"en": median_of(lambda: one("en"), repeat),
-            "all": median_of(lambda: one("en") + one("zh_CN"), repeat)}
+    return one
 
 
 def report_builds(work: Path, repeat: int, deps: Path, only: set[str]) -> None:
-    generator = stat_times(work, repeat, deps) if "stat" in only else None
+    """The generator and zoogen's builds take turns, ``repeat`` rounds: a burst of load spreads over all."""
+    generator = stat_runner(work, deps) if "stat" in only else None
+    zoos = {name: adopted_copy(name, work / "build") for name in NAMES} if "build" in only else {}
+    runs: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        if generator:
+            english, chinese = generator("en"), generator("zh_CN")
+            runs.setdefault("stat en", []).append(english)
+            runs.setdefault("stat all", []).append(english + chinese)
+        for name, zoo in zoos.items():
+            for label in ("en", "all"):
+                runs.setdefault(f"{name} {label}", []).append(run(zoogen("build", "--lang", label), zoo))
+    times = {key: statistics.median(values) for key, values in runs.items()}
     if generator:
-        print(f"MMPretrain stat.py + sphinx-build      en {generator['en']:7.2f} s   both languages "
-              f"{generator['all']:7.2f} s")
-    if "build" not in only:
-        return
-    for name in NAMES:
-        zoo = adopted_copy(name, work / "build")
-        times = zoogen_build_times(zoo, repeat)
-        ratio = (f"   = {times['en'] / generator['en']:.2f}x / {times['all'] / generator['all']:.2f}x "
-                 "MMPretrain's generator") if generator else ""
-        print(f"{name:<11} zoogen build --lang en {times['en']:7.2f} s   --lang all {times['all']:7.2f} s{ratio}",
-              flush=True)
+        print(f"MMPretrain stat.py + sphinx-build      en {times['stat en']:7.2f} s   both languages "
+              f"{times['stat all']:7.2f} s")
+    for name in zoos:
+        ratio = (f"   = {times[f'{name} en'] / times['stat en']:.2f}x / "
+                 f"{times[f'{name} all'] / times['stat all']:.2f}x MMPretrain's generator") if generator else ""
+        print(f"{name:<11} zoogen build --lang en {times[f'{name} en']:7.2f} s   --lang all "
+              f"{times[f'{name} all']:7.2f} s{ratio}", flush=True)
 
 
 def _get(url: str) -> bytes:
@@ -246,7 +241,7 @@ def report_serve(work: Path, repeat: int, browser: bool) -> None:
 
 
 def report_scale(zoo: Path, factors: list[int], repeat: int) -> None:
-    command = [sys.executable, str(ROOT / "benchmarks" / "bench_build.py"), str(zoo), "--scale",
+    command = [sys.executable, str(CHECKOUT[0] / "benchmarks" / "bench_build.py"), str(zoo), "--scale",
                *map(str, factors), "--lang", "all", "--repeat", str(repeat)]
     print(f"growth with zoo size ({' '.join(command[1:])}):", flush=True)
     subprocess.run(command, env=env(), check=True)
@@ -258,11 +253,15 @@ def main() -> None:
                         default=["build", "stat", "serve", "scale"])
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure (median)")
     parser.add_argument("--browser", action="store_true", help="serve: also time a headless Chromium")
+    parser.add_argument("--checkout", type=Path, default=ROOT,
+                        help="the zoogen checkout to measure (another branch's worktree, for a before/after)")
     parser.add_argument("--stat-deps", type=Path, default=STAT_DEPS, help="where stat.py's packages are")
     parser.add_argument("--scale-zoo", type=Path, default=ROOT / "zoo_meta")
     parser.add_argument("--scale", type=int, nargs="*", default=[1, 4, 10], metavar="K")
     args = parser.parse_args()
     only = set(args.only)
+    CHECKOUT[0] = args.checkout.resolve()
+    print(f"zoogen from {CHECKOUT[0]}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="zoogen-corpora-") as tmp:
         work = Path(tmp)
         if only & {"build", "stat"}:

@@ -13,6 +13,7 @@ from zoogen.meta.registry import load_registry
 pytestmark = pytest.mark.slow
 
 SITES = ["bundled", "mmdet_v1_rpn", "paddledetection", "furo"]
+WITH_CORPORA = [*SITES, "mmpose", "mmpretrain"]  # the family's corpora after `zoogen init`
 
 # Geometry of every data table of the page: its box, its cells, the viewport.
 GEOMETRY = """
@@ -135,7 +136,7 @@ def _numbers(values: list[str]) -> tuple[list[float], list[str]]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-@pytest.mark.parametrize("name", SITES)
+@pytest.mark.parametrize("name", WITH_CORPORA)
 def test_all_models_one_row_per_model_filter_and_sort(browser, sites, name: str, language: str):
     site = sites[name]
     zoo = load_zoo(site.zoo).zoo
