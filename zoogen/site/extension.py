@@ -166,6 +166,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()
+    app.setup_extension("zoogen.site.captions")  # captions as headings with a level (after the windowing)
     app.setup_extension("zoogen.plots.directive")  # zoo-plots and zoo-exports
     app.setup_extension("zoogen.site.data_table")  # zoo-data-table: the all-models table
     app.add_transform(DataTableCells)
