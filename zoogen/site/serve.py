@@ -183,8 +183,9 @@ class LiveSite:
             return self.start(rendered)
         for _, conn in self._workers.values():
             conn.send(rendered)
-        self._write_exports(rendered)
-        return self._collect()
+        reports = self._collect()  # the pages reload now
+        self._write_exports(rendered)  # then the downloads (about 0.3 s on MMPose): no CPU taken from the builds
+        return reports
 
     def restart(self) -> list[BuildReport]:
         """New applications (catalogs, Sphinx templates or static files changed): a full build."""
