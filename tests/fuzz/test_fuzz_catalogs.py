@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from zoogen.site.catalogs import checked_catalog
 from zoogen.site.markup_signature import foreign_markup
 
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=400, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 PIECES = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "```{include} ../../secret\n```",
           "```{raw} html\n<b>x</b>\n```", "{eval-rst}`x`", "{doc}`methods/rpn`", "[paper][paper]",
           "[x](https://e.org)", "[x](javascript:alert(1))", "![i](../../secret.png)", "**b**", "*e*", "`c`",
           "# heading", "- item", "> quote", "---", "<!-- c -->", "&lt;", "\\", "{{ x }}", "$x$", "| a | b |",
-          "骨干网络", "主干", "\n", " ", "]", "[", "(", ")", "`", "{", "}", ":", "<", ">"]
+          "骨干网络", "主干", "%", ":::", "(label)=", "+++", "$$", "~~~", "[^1]:", "[x]: https://e.org", "\n", " ", "]", "[", "(", ")", "`", "{", "}", ":", "<", ">"]
 markdown = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=8).map("".join)
 LINKS = {"paper": "https://arxiv.org/abs/1506.01497"}
 

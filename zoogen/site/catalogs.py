@@ -91,7 +91,7 @@ def _checked(path: Path, entry: polib.POEntry, translation: str, links: Mapping[
 
 
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=www)(\.)")
-_BLOCK_START = re.compile(r"^(\s*(?:\d+)?)([-+=.)])")  # a list item or a setext underline
+_BLOCK_START = re.compile(r"^(\s*(?:\d+)?)([-+=.)%:(])")  # a list item, setext underline, comment, fence, target
 
 
 def plain_text(translation: str) -> str:
