@@ -20,7 +20,8 @@ PIECES = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "```{incl
           "```{raw} html\n<b>x</b>\n```", "{eval-rst}`x`", "{doc}`methods/rpn`", "[paper][paper]",
           "[x](https://e.org)", "[x](javascript:alert(1))", "![i](../../secret.png)", "**b**", "*e*", "`c`",
           "# heading", "- item", "> quote", "---", "<!-- c -->", "&lt;", "\\", "{{ x }}", "$x$", "| a | b |",
-          "骨干网络", "主干", "%", ":::", "(label)=", "+++", "$$", "~~~", "[^1]:", "[x]: https://e.org", "\n", " ", "]", "[", "(", ")", "`", "{", "}", ":", "<", ">"]
+          "骨干网络", "主干", "%", ":::", "(label)=", "+++", "$$", "~~~", "[^1]:",
+          "[x]: https://e.org", "\n", " ", "]", "[", "(", ")", "`", "{", "}", ":", "<", ">"]
 markdown = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=8).map("".join)
 LINKS = {"paper": "https://arxiv.org/abs/1506.01497"}
 
