@@ -23,6 +23,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
 
+from zoogen.site.context import build_context
 from zoogen.site.transforms import DATA_CLASS, REFERENCE_LINK, TRANSLATE_PREFIX
 
 # Anything Markdown or MyST could read as markup (then Sphinx's own parsing of the message is needed).
@@ -54,7 +55,7 @@ class PlainMessages(SphinxTransform):
             hidden.append((placeholder, table))
         if hidden:
             setattr(self.document, _HIDDEN, hidden)
-        links = getattr(self.app, "zoogen_page_links", {}).get(self.env.docname, {})
+        links = build_context(self.env).page_links.get(self.env.docname, {})
         for node, message in list(extract_messages(self.document)):
             translation = _plain_translation(node, message, catalog, links)
             if translation is not None:
