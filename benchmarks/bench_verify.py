@@ -8,10 +8,14 @@
 (b) COCO evaluation time of pycocotools vs faster-coco-eval on a synthetic 5000-image detection set,
     the statistics asserted identical.
 (c) Speed fidelity: MMDetection's own ``InferenceBenchmark`` (mmdet.utils.benchmark, what
-    tools/analysis_tools/benchmark.py runs) and zoogen's timing (`DetectorSession.measure_speed`) on the
-    same model, device and images, alternating over several rounds; both fps printed with their spread
-    and the ratio of the medians (target: within +-3%). On the CPU the benchmark's CUDA calls are made
-    no-ops; on CUDA (``--device cuda``) both run as they are.
+    tools/analysis_tools/benchmark.py runs) and zoogen's measured pass (`DetectorSession.measure_speed`, the
+    very method whose figures the records hold) on the same model, device and images, alternating over
+    several rounds; both fps (and, on CUDA, peak allocator memory, the idle harness' model moved to the CPU
+    meanwhile) printed with their spread and the ratio of the medians (target: within +-3%). On the CPU
+    the benchmark's CUDA calls are made no-ops; on CUDA (``--device cuda``) both run as they are.
+
+Both (a) and (c) run MMDetection's side on the device zoogen runs on (``--device``; MMEngine's Runner
+would otherwise move the model to CUDA whenever torch sees a GPU).
 
     python benchmarks/bench_verify.py [--images 200] [--coco-images 5000] [--device cpu|cuda]
                                       [--speed-rounds 5] [--skip-a] [--skip-b] [--skip-c]
@@ -37,9 +41,13 @@ sys.path.insert(0, str(ROOT / "tests" / "verify"))
 # -- (a) ---------------------------------------------------------------------------------------------
 
 
-def _mmdet_reference(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> tuple[dict, float]:
-    """tools/test.py then benchmark.py (InferenceBenchmark, CUDA calls made no-ops); wall time."""
+def _mmdet_reference(
+    config: Path, checkpoint: Path, data_root: Path, work_dir: Path, device: str = "cpu"
+) -> tuple[dict, float]:
+    """tools/test.py then benchmark.py (InferenceBenchmark, CUDA calls made no-ops on the CPU), both on
+    ``device``; wall time."""
     import mmdet.utils.benchmark as mmdet_benchmark
+    import tiny_detector
     from mmengine.config import Config
     from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
@@ -53,12 +61,13 @@ def _mmdet_reference(config: Path, checkpoint: Path, data_root: Path, work_dir: 
     cfg.test_evaluator.ann_file = str(data_root / "annotations" / "instances_val2017.json")
     cfg.work_dir = str(work_dir)
     cfg.load_from = str(checkpoint)
-    metrics = Runner.from_cfg(cfg).test()
+    with tiny_detector.runner_device(device):
+        metrics = Runner.from_cfg(cfg).test()
 
     bench_cfg = Config.fromfile(str(config))
     bench_cfg.test_dataloader.dataset.data_root = str(data_root) + "/"
     init_default_scope("mmdet")
-    with cuda_as_noops("cpu"):
+    with cuda_as_noops(device):
         logger = MMLogger.get_instance(f"bench-mmdet-{time.monotonic_ns()}", log_level="WARNING")
         bench = mmdet_benchmark.InferenceBenchmark(
             bench_cfg, str(checkpoint), False, False, 2000, 50, 5, logger=logger
@@ -93,7 +102,9 @@ def cuda_as_noops(device: str):
             setattr(obj, name, value)
 
 
-def _zoogen(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> tuple[dict, dict, float]:
+def _zoogen(
+    config: Path, checkpoint: Path, data_root: Path, work_dir: Path, device_name: str = "cpu"
+) -> tuple[dict, dict, float]:
     """The whole `zoogen verify` pipeline for the tiny zoo: download from a local HTTP server into an empty
     cache, hash check, safe load, evaluate, time, judge, write the record."""
     import functools
@@ -116,7 +127,7 @@ def _zoogen(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> 
         url = f"http://127.0.0.1:{server.server_address[1]}/{checkpoint.name}"
         zoo = tiny_detector.write_tiny_zoo(work_dir / "zoo", url, box_ap=0.0)
         start = time.perf_counter()
-        device = resolve_device(False, None)
+        device = resolve_device(False, device_name)
         models = load_zoo(zoo).zoo.models
         environment = collect_environment(device.describe(), zoo_dir=zoo, command="bench_verify")
         options = VerifyOptions(results_dir=work_dir / "results", data_root=data_root,
@@ -132,7 +143,7 @@ def _zoogen(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> 
     return metrics, {"fps": stored.speed.fps, "timed_images": stored.speed.images}, seconds
 
 
-def bench_a(images: int, checkpoint: Path | None, rounds: int) -> None:
+def bench_a(images: int, checkpoint: Path | None, rounds: int, device: str = "cpu") -> None:
     import tiny_detector
 
     tmp = Path(tempfile.mkdtemp(prefix="zoogen-bench-"))
@@ -143,15 +154,16 @@ def bench_a(images: int, checkpoint: Path | None, rounds: int) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             checkpoint = tiny_detector.train_tiny_detector(config, tmp / "train", tmp / "ckpt")
         print(f"trained the tiny detector in {time.perf_counter() - t0:.1f} s -> {checkpoint.name}")
-    print(f"(a) tiny detector, {images} val images, CPU ({_threads()} threads)")
+    where = "CUDA" if device == "cuda" else f"CPU ({_threads()} threads)"
+    print(f"(a) tiny detector, {images} val images, {where}, both harnesses on the same device")
     with contextlib.redirect_stdout(io.StringIO()):  # untimed: imports and lazy registries of both paths
-        _mmdet_reference(config, checkpoint, data_root, tmp / "warm-ref")
-        _zoogen(config, checkpoint, data_root, tmp / "warm-zoo")
+        _mmdet_reference(config, checkpoint, data_root, tmp / "warm-ref", device)
+        _zoogen(config, checkpoint, data_root, tmp / "warm-zoo", device)
     ours, theirs = [], []
     for i in range(rounds):
         with contextlib.redirect_stdout(io.StringIO()):
-            ref_metrics, ref_s = _mmdet_reference(config, checkpoint, data_root, tmp / f"ref{i}")
-            metrics, speed, our_s = _zoogen(config, checkpoint, data_root, tmp / f"zoo{i}")
+            ref_metrics, ref_s = _mmdet_reference(config, checkpoint, data_root, tmp / f"ref{i}", device)
+            metrics, speed, our_s = _zoogen(config, checkpoint, data_root, tmp / f"zoo{i}", device)
         assert metrics["coco/bbox_mAP"] == round(float(ref_metrics["coco/bbox_mAP"]), 3), (metrics, ref_metrics)
         theirs.append(ref_s)
         ours.append(our_s)
@@ -300,19 +312,40 @@ def bench_c(images: int, checkpoint: Path | None, rounds: int, device_name: str)
         session.measure_speed(max_images=images)
     print(f"(c) speed fidelity: tiny detector, {images} images, {device.name} ({torch.get_num_threads()} threads),"
           f" {rounds} alternating rounds, 5 warm-up images excluded by both")
-    theirs, ours = [], []
+    on_cuda = device_name == "cuda"
+
+    def run_mmdet() -> tuple[float, float]:
+        if on_cuda:  # only the timed model on the GPU, as in a run of benchmark.py alone
+            session.model.to("cpu")
+            bench.model.cuda()
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        fps = float(bench.run_once()["fps"])
+        peak = torch.cuda.max_memory_allocated() / 2**20 if on_cuda else 0.0
+        if on_cuda:
+            bench.model.cpu()
+            session.model.to(device.torch_device)
+        return fps, peak
+
+    def run_zoogen() -> tuple[float, float]:
+        measured = session.measure_speed(max_images=images)  # the records' very method
+        return float(measured.fps), float(measured.peak_memory_mb) if on_cuda else 0.0
+
+    theirs, ours, their_peaks, our_peaks = [], [], [], []
     for index in range(rounds):  # the order alternates too: neither harness always runs first
         with contextlib.redirect_stdout(io.StringIO()), cuda_as_noops(device_name):
-            if index % 2:
-                ours.append(float(session.measure_speed(max_images=images).fps))
-                theirs.append(float(bench.run_once()["fps"]))
-            else:
-                theirs.append(float(bench.run_once()["fps"]))
-                ours.append(float(session.measure_speed(max_images=images).fps))
+            order = (run_zoogen, run_mmdet) if index % 2 else (run_mmdet, run_zoogen)
+            for harness in order:
+                fps, peak = harness()
+                (ours if harness is run_zoogen else theirs).append(fps)
+                (our_peaks if harness is run_zoogen else their_peaks).append(peak)
     print(f"  mmdet InferenceBenchmark  {_spread(theirs)}")
     print(f"  zoogen measure_speed      {_spread(ours)}")
     ratio = statistics.median(ours) / statistics.median(theirs)
     print(f"  median ratio zoogen/mmdet {ratio:.3f} ({100 * (ratio - 1):+.1f}%; target within +-3%)")
+    if on_cuda:
+        print(f"  peak CUDA memory (max_memory_allocated): mmdet {max(their_peaks):.1f} MiB, "
+              f"zoogen {max(our_peaks):.1f} MiB")
 
 
 def main() -> None:
@@ -323,7 +356,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of (a)")
     parser.add_argument("--checkpoint", type=Path, help="reuse a trained tiny checkpoint for (a)")
     parser.add_argument("--coco-images", type=int, default=5000, help="images of the set in (b)")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of (c)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of (a) and (c)")
     parser.add_argument("--speed-rounds", type=int, default=5, help="alternating rounds of (c)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's); 1 is steadier on a busy CPU")
     parser.add_argument("--skip-a", action="store_true")
@@ -335,7 +368,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
     if not args.skip_a:
-        bench_a(args.images, args.checkpoint, args.rounds)
+        bench_a(args.images, args.checkpoint, args.rounds, args.device)
     if not args.skip_b:
         bench_b(args.coco_images)
     if not args.skip_c:

@@ -8,7 +8,10 @@
 #   bash tools/setup.sh verify   the site install and the verification stack only (a GPU runner)
 #
 # mmcv 2.1.0 exists on PyPI only as a source package; its build takes about 11-16 minutes on 2 cores.
-# The wheel is kept in $ZOOGEN_WHEEL_CACHE (default ~/.cache/zoogen/wheels) and reused.
+# The wheel is kept in $ZOOGEN_WHEEL_CACHE/<key> (default ~/.cache/zoogen/wheels; the key names torch, CUDA,
+# the GPU architectures and Python: tools/mmcv_build.py) and reused by the same build only.
+# On a GPU host (a CUDA build of torch that sees a GPU, or FORCE_CUDA=1) mmcv is built with CUDA ops for
+# TORCH_CUDA_ARCH_LIST, by default the GPUs' own architecture (+PTX); the set-up ends with an op check on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -33,16 +36,31 @@ if [ -n "${TORCH_INDEX_URL:-}" ]; then
 fi
 "${PIP[@]}" "torch==2.13.0" "setuptools>=77,<81" ninja wheel
 
-if ! "$PY" -c "import mmcv._ext" 2>/dev/null; then
-  wheels=${ZOOGEN_WHEEL_CACHE:-$HOME/.cache/zoogen/wheels}
+# mmcv 2.1.0 for this machine (tools/mmcv_build.py plans it): MMCV_MODE=cpu, or cuda for the architectures
+# in MMCV_ARCH_LIST (TORCH_CUDA_ARCH_LIST if set, else the visible GPUs' own with +PTX, else 7.0 V100 ... 9.0+PTX),
+# its wheel cached under MMCV_KEY = torch, CUDA, architectures and Python: a wheel is only reused by its like.
+plan=$("$PY" tools/mmcv_build.py plan) || exit 2
+eval "$plan"
+if ! "$PY" tools/mmcv_build.py installed; then
+  wheels=${ZOOGEN_WHEEL_CACHE:-$HOME/.cache/zoogen/wheels}/$MMCV_KEY
   mkdir -p "$wheels"
   if ! compgen -G "$wheels/mmcv-2.1.0-*.whl" >/dev/null; then
-    echo "Building mmcv 2.1.0 with its compiled ops (about 11-16 minutes on 2 cores)..."
-    MMCV_WITH_OPS=1 FORCE_CUDA=${FORCE_CUDA:-0} MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-      "$PY" -m pip wheel --no-deps --no-build-isolation -w "$wheels" "mmcv==2.1.0"
+    if [ "$MMCV_MODE" = cuda ]; then
+      echo "Building mmcv 2.1.0 with CUDA ops for TORCH_CUDA_ARCH_LIST=$MMCV_ARCH_LIST (nvcc; minutes per architecture)..."
+      build_env=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$MMCV_ARCH_LIST")
+    else
+      echo "Building mmcv 2.1.0 with its compiled ops (about 11-16 minutes on 2 cores)..."
+      build_env=(FORCE_CUDA=0 CUDA_VISIBLE_DEVICES=)  # mmcv builds CUDA ops whenever torch sees a GPU
+    fi
+    # --no-build-isolation: the build uses this torch and setuptools<81 (mmcv's setup.py imports pkg_resources)
+    env "${build_env[@]}" MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+      "$PY" -m pip wheel --no-deps --no-build-isolation -w "$wheels.partial" "mmcv==2.1.0"
+    mv "$wheels.partial"/mmcv-2.1.0-*.whl "$wheels"/ && rmdir "$wheels.partial"
   fi
+  "$PY" -m pip uninstall -y --disable-pip-version-check mmcv mmcv-full >/dev/null 2>&1 || true
   # mmdet's wheel declares neither mmcv nor mmengine: install both explicitly.
-  "${PIP[@]}" "$(compgen -G "$wheels/mmcv-2.1.0-*.whl" | head -n 1)" "mmengine==0.10.7"
+  "${PIP[@]}" "$(compgen -G "$wheels/mmcv-2.1.0-*.whl" | head -n 1)" "mmengine==0.10.7" "torch==2.13.0"
+  "$PY" tools/mmcv_build.py mark
 fi
 
 if [ "$MODE" = verify ]; then
@@ -51,6 +69,12 @@ else
   "${PIP[@]}" -e ".[verify,test]" "torch==2.13.0"
 fi
 "$PY" -c "import mmcv._ext, mmdet, torch; print('verification stack: torch', torch.__version__, 'mmdet', mmdet.__version__)"
+# mmcv's ops proven on the device: a convolution, nms and RoIAlign on CUDA device 0 when torch sees a GPU
+# (else on the CPU); a CPU-only or wrong-architecture build fails here with the command that fixes it.
+"$PY" -m zoogen.verify.preflight --device auto
+if [ "$MMCV_MODE" = cuda ] && ! "$PY" -c "import torch, sys; sys.exit(not torch.cuda.is_available())"; then
+  echo "note: mmcv was built with CUDA ops for $MMCV_ARCH_LIST, but no GPU is visible here: checked on the CPU only"
+fi
 
 if [ "$MODE" = test ]; then
   bash tools/setup-browser.sh   # Debian's chromium, chromium-driver, fonts-noto-cjk; selenium

@@ -88,8 +88,11 @@ class Environment:
     device: str | None = None
     device_name: str | None = None
     driver: str | None = None
-    cuda: str | None = None
+    cuda: str | None = None  # torch's CUDA (torch.version.cuda)
     cudnn: str | None = None
+    mmcv_cuda: str | None = None  # the CUDA mmcv's ops were compiled with
+    compute_capability: str | None = None  # "8.0"
+    device_memory_mb: int | None = None  # the GPU's total memory
     torch: str | None = None
     mmcv: str | None = None
     mmdet: str | None = None
@@ -132,6 +135,7 @@ class SpeedCheck:
     ms_std: float | None = None
     images: int | None = None
     fused: bool = False
+    precision: str | None = None  # fp32, or fp16 (autocast) for a published FP16 figure; None: not recorded
     published_fps: float | None = None
     published_hardware: str | None = None
     verdict: Comparison = Comparison.NOT_COMPARABLE

@@ -33,6 +33,8 @@ def test_cpu_describe() -> None:
         "driver": None,
         "cuda": None,
         "cudnn": None,
+        "compute_capability": None,
+        "device_memory_mb": None,
     }
 
 

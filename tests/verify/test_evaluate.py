@@ -133,7 +133,10 @@ def test_prepare_test_config_points_at_data_root(tiny_config: Path, tmp_path: Pa
     assert dataset.ann_file == "annotations/instances_val2017.json"
     assert dataset.data_prefix["img"] == "val2017/"
     assert dataset.indices == 3
-    assert cfg.test_dataloader.num_workers == 0
+    assert cfg.test_dataloader.num_workers == 2  # the config's: evaluation may use loader workers
+    assert cfg.test_dataloader.persistent_workers
+    none = prepare_test_config(tiny_config, data_root=root, max_images=3, work_dir=tmp_path / "w", loader_workers=0)
+    assert none.test_dataloader.num_workers == 0 and not none.test_dataloader.persistent_workers
     assert cfg.test_evaluator.ann_file == str(root.resolve() / "annotations" / "instances_val2017.json")
     assert cfg.load_from is None
 

@@ -17,6 +17,7 @@ from zoogen.verify.judge import (
     judge_metrics,
     judge_speed,
     matching_speed_record,
+    speed_precision,
 )
 
 HERE = Location(Path("metafile.yml"), 1)
@@ -46,6 +47,7 @@ class Speed:
     images: int = 2000
     peak_memory_mb: float | None = 1500.0
     memory_kind: str | None = "cuda"
+    precision: str = "fp32"
 
 
 def verdicts(checks) -> dict[str, str]:
@@ -146,6 +148,26 @@ def test_speed_under_other_conditions_is_not_comparable() -> None:
     assert judge_speed(model, Speed(fps=40.0), "Tesla V100").verdict == "not-comparable"
     both = make_model(speed=[fp16, v100(50.0)])
     assert matching_speed_record(both, "Tesla V100").precision == "FP32"
+
+
+def test_fp16_figures_are_timed_and_judged_as_fp16_only() -> None:
+    fp16 = SpeedRecord(ms_per_image=25.0, hardware="V100", backend="PyTorch", batch_size=1, precision="FP16")
+    only_fp16 = make_model(speed=[fp16])
+    assert speed_precision(only_fp16, "Tesla V100-SXM2-32GB") == "fp16"
+    assert speed_precision(only_fp16, "NVIDIA A100-SXM4-40GB") == "fp32"  # no figure here: as InferenceBenchmark
+    assert speed_precision(make_model(speed=[fp16, v100(50.0)]), "Tesla V100") == "fp32"
+    check = judge_speed(only_fp16, Speed(fps=39.0, precision="fp16"), "Tesla V100-SXM2-32GB")
+    assert (check.verdict, check.precision, check.published_fps) == ("passed", "fp16", 40.0)
+    assert judge_speed(only_fp16, Speed(fps=39.0), "Tesla V100").verdict == "not-comparable"  # fp32 vs FP16
+    fp32_only = make_model(speed=[v100(50.0)])
+    assert judge_speed(fp32_only, Speed(fps=20.0, precision="fp16"), "Tesla V100").verdict == "not-comparable"
+
+
+def test_a_fused_figure_is_never_judged_against_unfused_ones() -> None:
+    model = make_model(speed=[v100(50.0)])
+    check = judge_speed(model, Speed(fps=20.0), "Tesla V100-SXM2-32GB", fused=True)
+    assert (check.verdict, check.fused, check.published_fps) == ("not-comparable", True, 20.0)
+    assert judge_speed(model, Speed(fps=20.0), "Tesla V100-SXM2-32GB").verdict == "passed"
 
 
 def test_memory() -> None:

@@ -668,3 +668,54 @@ def test_mirror_of_zoo_yml_is_used_when_the_primary_fails(setup: dict, tmp_path:
                                  device=None, backend=FakeBackend(), reporter=Notes()).records
     assert record.status == "ok" and record.checkpoint.url == primary
     assert any("mirror" in note and "/files/" in note for note in Notes.notes)
+
+
+class BreakingDevice:
+    """Stands in for a GPU whose CUDA context a model breaks (an illegal memory access is sticky: every later
+    CUDA call of the process fails); counts how often the run freed memory."""
+
+    def __init__(self) -> None:
+        self.released = 0
+        self.broken = False
+
+    def release_memory(self) -> None:
+        self.released += 1
+
+    def health_problem(self) -> str | None:
+        return "CUDA error: an illegal memory access was encountered" if self.broken else None
+
+
+def test_a_broken_cuda_context_stops_the_run_after_its_record(setup: dict) -> None:
+    options, url = setup["options"], setup["url"]
+    device = BreakingDevice()
+
+    def backend(config_file, checkpoint, *, on_step, **kwargs) -> BackendResult:
+        on_step("evaluate")
+        device.broken = True
+        raise StepError("evaluate", "CUDA error: an illegal memory access was encountered")
+
+    models = [make_model(name, weights=url) for name in ("first", "second", "third")]
+    summary = run_verification(models, options=options, environment=environment(), device=device, backend=backend)
+    assert [r.model for r in summary.records] == ["first"]
+    assert summary.stopped and "after first failed (CUDA error: an illegal memory access" in summary.stopped
+    assert "--resume" in summary.stopped
+    assert set(load_records(options.results_dir)) == {"first"}  # its error record was written first
+    assert device.released == 1
+
+
+def test_memory_is_freed_after_every_model_and_a_healthy_device_goes_on(setup: dict) -> None:
+    from zoogen.verify.device import resolve_device
+
+    options, url = setup["options"], setup["url"]
+    cpu = resolve_device(False, "cpu")
+    released = []
+    original = type(cpu).release_memory
+    type(cpu).release_memory = lambda self: (released.append(1), original(self))[1]  # type: ignore[method-assign]
+    try:
+        models = [make_model(name, weights=url) for name in ("a", "b", "c")]
+        summary = run_verification(models, options=options, environment=environment(), device=cpu,
+                                   backend=FakeBackend(fail="out of memory"))
+    finally:
+        type(cpu).release_memory = original  # type: ignore[method-assign]
+    assert [r.status for r in summary.records] == ["error", "error", "error"] and summary.stopped is None
+    assert len(released) == 3

@@ -15,10 +15,12 @@ Nothing is downloaded. Whole build (data + training) is well under two minutes o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -297,8 +299,22 @@ def save_checkpoint(state_dict: dict, meta: dict, directory: Path, name: str = M
     return final
 
 
-def train_tiny_detector(config: Path, work_dir: Path, checkpoint_dir: Path) -> Path:
-    """Train the tiny detector with MMEngine's runner; return the saved checkpoint's path."""
+@contextlib.contextmanager
+def runner_device(device: str) -> Iterator[None]:
+    """Let MMEngine's ``Runner`` run on ``device``: it moves the model to ``get_device()``, which is CUDA
+    whenever torch sees a GPU, so a comparison with zoogen on the CPU would compare two devices."""
+    from mmengine.runner import runner as runner_module
+
+    original = runner_module.get_device
+    runner_module.get_device = lambda: device
+    try:
+        yield
+    finally:
+        runner_module.get_device = original
+
+
+def train_tiny_detector(config: Path, work_dir: Path, checkpoint_dir: Path, device: str = "cpu") -> Path:
+    """Train the tiny detector with MMEngine's runner on ``device``; return the saved checkpoint's path."""
     import mmdet
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -306,8 +322,9 @@ def train_tiny_detector(config: Path, work_dir: Path, checkpoint_dir: Path) -> P
     cfg = Config.fromfile(str(config))
     cfg.work_dir = str(work_dir)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None  # no validation pass while training
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with runner_device(device):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
     model = runner.model
     state_dict = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     meta = {
@@ -320,8 +337,11 @@ def train_tiny_detector(config: Path, work_dir: Path, checkpoint_dir: Path) -> P
     return save_checkpoint(state_dict, meta, checkpoint_dir)
 
 
-def reference_metrics(config: Path, checkpoint: Path, data_root: Path, work_dir: Path) -> dict[str, float]:
-    """MMDetection's own test loop, as ``tools/test.py`` runs it (``load_from`` = the file)."""
+def reference_metrics(
+    config: Path, checkpoint: Path, data_root: Path, work_dir: Path, device: str = "cpu"
+) -> dict[str, float]:
+    """MMDetection's own test loop, as ``tools/test.py`` runs it (``load_from`` = the file), on ``device``
+    (the device zoogen's evaluation it is compared with runs on)."""
     from mmengine.config import Config
     from mmengine.runner import Runner
 
@@ -331,7 +351,8 @@ def reference_metrics(config: Path, checkpoint: Path, data_root: Path, work_dir:
     cfg.test_evaluator.ann_file = str(data_root / "annotations" / "instances_val2017.json")
     cfg.work_dir = str(work_dir)
     cfg.load_from = str(checkpoint)
-    metrics = Runner.from_cfg(cfg).test()
+    with runner_device(device):
+        metrics = Runner.from_cfg(cfg).test()
     return {key: float(value) for key, value in metrics.items()}
 
 

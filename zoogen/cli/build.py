@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -31,7 +32,7 @@ def _load(zoo: Path, strict: bool, configs_root: Path | None = None, links_repor
     return loaded
 
 
-def _fail(error: ZoogenError) -> None:
+def _fail(error: ZoogenError) -> NoReturn:
     click.secho(f"zoogen: {error}", err=True, fg="red")
     sys.exit(1)
 
@@ -145,12 +146,19 @@ def i18n_update(zoo: Path, language: str) -> None:
     from zoogen.site.i18n import update_catalogs
 
     loaded = _load(zoo, strict=False)
-    locale_dir = loaded.zoo.info.locale_dir
+    locale_dir = _locale_dir(loaded, zoo)
     try:
         catalogs = update_catalogs(zoo.resolve(), locale_dir, language)
     except ZoogenError as error:
         _fail(error)
     click.echo(f"updated {len(catalogs)} catalog(s) in {locale_dir}")
+
+
+def _locale_dir(loaded: LoadedZoo, zoo: Path) -> Path:
+    """The zoo's catalog folder (zoo.yml's ``locale_dir`` was refused when there is none: already reported)."""
+    if loaded.zoo.info.locale_dir is None:
+        _fail(ZoogenError(f"{zoo}: the zoo has no usable catalog folder (see zoo.yml's locale_dir)"))
+    return loaded.zoo.info.locale_dir
 
 
 @i18n_group.command("status")
@@ -162,7 +170,7 @@ def i18n_status(zoo: Path, language: str, strict: bool) -> None:
     from zoogen.site.i18n import catalog_status
 
     loaded = _load(zoo, strict=False)
-    statuses = catalog_status(loaded.zoo.info.locale_dir, language)
+    statuses = catalog_status(_locale_dir(loaded, zoo), language)
     if not statuses:
         click.echo(f"no catalogs for {language} in {loaded.zoo.info.locale_dir}; run 'zoogen i18n update'")
         sys.exit(1 if strict else 0)

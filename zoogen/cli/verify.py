@@ -202,8 +202,9 @@ def _run(
         return _estimate_here(zoo_dir, patterns, shard_of, results_dir, configs_root, max_age, stale=stale)
     try:
         from zoogen.verify.device import DeviceUnavailable, resolve_device
-    except ImportError as exc:
-        _fail(f"the verification stack is not installed ({exc.msg}); install it with 'bash tools/setup.sh'"
+    except Exception as exc:  # ImportError, or OSError of a CUDA build whose libraries do not load
+        _fail(f"the verification stack does not load ({type(exc).__name__}: {exc}); install it with "
+              "'bash tools/setup.sh verify'"
               + ("; for a GPU's estimate without it: zoogen verify plan --tag TAG --estimate" if estimate else ""))
 
     try:
@@ -274,6 +275,15 @@ def _run(
         check_run(options)  # before the progress display: one usage error, no records
     except RunError as exc:
         _fail(str(exc))
+    from zoogen.verify.preflight import OpsUnavailable, check_ops
+
+    try:
+        ops = check_ops(device)  # seconds, before any download: mmcv's ops work on this device
+    except OpsUnavailable as exc:
+        _fail(str(exc))
+    if ops.mmcv_cuda:
+        console.print(f"mmcv {ops.mmcv} ops (CUDA {ops.mmcv_cuda}) checked on {device.name} in {ops.seconds:.1f} s",
+                      highlight=False)
     with RichReporter(console) as reporter:
         summary = run_verification(models, options=options, environment=environment, device=device,
                                    reporter=reporter)
@@ -284,7 +294,9 @@ def _run(
     for gap, names in summary.unverifiable.items():
         out.print(f"not verifiable by this version of zoogen: {len(names)} model(s) of {gap}", highlight=False,
                   markup=False)
-    if summary.errors or summary.unwritten:
+    if summary.stopped:
+        out.print(f"stopped: {summary.stopped}", highlight=False, markup=False, soft_wrap=False)
+    if summary.errors or summary.unwritten or summary.stopped:
         return 1
     return 1 if fail_on_drift and summary.drifted else 0
 

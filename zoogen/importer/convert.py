@@ -236,7 +236,7 @@ class _Converter:
         header = [cell.text for cell in table.header]
         first = next(table.rows, None)
         if first is not None and self._is_header_row(first[1]):
-            upper = []
+            upper: list[str] = []
             for text in header:  # an empty upper cell continues the one on its left (a colspan)
                 upper.append(text or (upper[-1] if upper else ""))
             return [cell.text for cell in first[1]], upper, table.rows

@@ -14,7 +14,7 @@ string methods in one pass, so a hostile cell costs time in proportion to its le
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +122,7 @@ class _Reader:
         self.state = StateBlock(src, _PARSER, env, [])
         self.heading: str | None = None
 
-    def events(self) -> Iterator[Heading | StreamedTable]:
+    def events(self) -> Generator[Heading | StreamedTable, None, None]:
         state, end = self.state, self.state.lineMax
         rules = _PARSER.block.ruler.getRules("")
         line = 0
@@ -173,7 +173,7 @@ class _Reader:
                 yield StreamedTable(self.heading, (token.map or [0])[0] + 1, header, iter(rows))
             index += 1
 
-    def _table(self, line: int, end: int) -> Iterator[Heading | StreamedTable]:
+    def _table(self, line: int, end: int) -> Generator[Heading | StreamedTable, None, int]:
         """Yield the table at ``line`` (its rows parsed chunk by chunk); return the line after it."""
         top = [self._source_line(line), self._source_line(line + 1)]
         after = [line + 2]  # the first line not yet read

@@ -150,14 +150,14 @@ class _CappedRetry(Retry):
         error, pool = kwargs.get("error"), kwargs.get("_pool")
         if (isinstance(error, Urllib3Timeout) and pool is not None and self.dead_hosts is not None
                 and self.dead_hosts.given_up(_pool_host(pool))):
-            raise MaxRetryError(pool, url or "", error)  # type: ignore[arg-type]
+            raise MaxRetryError(pool, url or "", error)
         return super().increment(method, url, *args, **kwargs)
 
     def new(self, **kwargs: object) -> _CappedRetry:
         retry = super().new(**kwargs)
         retry.max_retry_after = self.max_retry_after
         retry.dead_hosts = self.dead_hosts
-        return retry  # type: ignore[return-value]
+        return retry
 
 
 class _Dead(Exception):
@@ -342,7 +342,7 @@ def _length(answer: _Answer) -> int | None:
 
 def _release(response: urllib3.BaseHTTPResponse) -> None:
     """Give the connection back; one with unread body (a server that ignored Range) is closed."""
-    if response.length_remaining == 0:  # type: ignore[attr-defined]
+    if response.length_remaining == 0:
         response.drain_conn()
     else:
         response.close()

@@ -219,11 +219,11 @@ def _check_zoo(methods: list[Method], diags: Diagnostics, configs_root: Path | N
                            model.where("In Collection"), "In Collection")
             own = {(result.task, result.dataset) for result in model.results}
             method.shown[model.name] = method.shown.get(model.name, set()) | own
-            first = seen.get(model.name)
-            if first is not None:
-                merge_model(first, model, diags)
-                if first not in kept:
-                    kept.append(first)
+            earlier = seen.get(model.name)
+            if earlier is not None:
+                merge_model(earlier, model, diags)
+                if earlier not in kept:
+                    kept.append(earlier)
                 continue
             seen[model.name] = model
             unsafe = unsafe_file_name(model.name)

@@ -18,6 +18,9 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from typing import Any
+
+from matplotlib.typing import RcKeyType
 
 from zoogen.plots.data import MEASURED, Plot, PlotPoint
 from zoogen.plots.words import COST_WORDS, Words
@@ -93,9 +96,9 @@ def render_svg(plot: Plot, words: Words, link_for: LinkFor) -> str:
     methods = list(dict.fromkeys(p.method_title for p in plot.points))
     styles = {method: method_style(index) for index, method in enumerate(methods)}
     legend_rows = -(-(len(methods) + 3) // 4)
-    settings = {"svg.fonttype": "none", "font.family": ["sans-serif"], "font.sans-serif": FONT_FAMILY[:-1],
-                "font.size": 9,
-                "svg.hashsalt": plot.id, "axes.spines.top": False, "axes.spines.right": False}
+    settings: dict[RcKeyType, Any] = {
+        "svg.fonttype": "none", "font.family": ["sans-serif"], "font.sans-serif": FONT_FAMILY[:-1], "font.size": 9,
+        "svg.hashsalt": plot.id, "axes.spines.top": False, "axes.spines.right": False}
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # fonts of the stack not installed
     with matplotlib.rc_context(settings), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")  # CJK metrics on a font-less host
@@ -199,12 +202,13 @@ _REFERENCE = re.compile(r"url\(#([^)]+)\)")
 
 def _prefix_ids(root: ET.Element, prefix: str) -> None:
     """Make every id unique on a page with several plots (``figure_1`` -> ``<plot id>-figure_1``)."""
-    ids = {element.get("id") for element in root.iter() if element.get("id")}
+    ids = {name for element in root.iter() if (name := element.get("id"))}
     renamed = {old: old if old.startswith(prefix) else f"{prefix}-{old}" for old in ids}
     href = f"{{{XLINK_NS}}}href"
     for element in root.iter():
-        if element.get("id"):
-            element.set("id", renamed[element.get("id")])
+        name = element.get("id")
+        if name:
+            element.set("id", renamed[name])
         target = element.get(href)
         if target and target.startswith("#") and target[1:] in renamed:
             element.set(href, "#" + renamed[target[1:]])

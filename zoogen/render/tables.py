@@ -197,7 +197,7 @@ class TableBuilder:
         """Metadata most models of the table have, as one line of text, with differing values, that no column
         of the table shows already: a registry column's key where one reads that field, else the field's name."""
         columns = self.names.registry.columns
-        shown = {fold(columns[key].metadata) for key in keys if key in columns and columns[key].metadata}
+        shown = {fold(columns[key].metadata or "") for key in keys if key in columns and columns[key].metadata}
         shown |= {fold(field) for key in keys if key in columns for field in DERIVED_FROM.get(columns[key].derive, ())}
         by_field = {fold(info.metadata): key for key, info in columns.items() if info.metadata}
         counts: Counter[str] = Counter()

@@ -12,6 +12,7 @@ Sphinx parse a directive, so none can make the build read a file. The zoo's loca
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -79,7 +80,19 @@ def _checked(path: Path, entry: polib.POEntry, translation: str, links: Mapping[
     logger.warning("zoogen: the translation of %r adds markup its message does not have (%s); it is shown as "
                    "plain text", entry.msgid[:80], ", ".join(describe(mark) for mark in extra[:3]),
                    type="zoogen", subtype="catalog", location=f"{path}:{entry.linenum}")
-    return escape(translation)
+    return plain_text(translation)
+
+
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=www)(\.)")
+_BLOCK_START = re.compile(r"^(\s*(?:\d+)?)([-+=.)])")  # a list item or a setext underline
+
+
+def plain_text(translation: str) -> str:
+    """Markdown that shows ``translation`` as text: escaped, and bare URLs broken up (``https\\://``, ``www\\.``)
+    so that a site's autolink syntax (``linkify``, ``gfm_autolink``) makes no link of them either, and no
+    line starts a list."""
+    text = _AUTOLINK.sub(lambda match: "\\" + match.group(0), escape(translation))
+    return _BLOCK_START.sub(lambda match: match.group(1) + "\\" + match.group(2), text)
 
 
 def _write(catalog: polib.POFile, stem: Path) -> tuple[Path, Path]:

@@ -77,6 +77,6 @@ def _toctree_function(app: Sphinx, pagename: str, prefix: str) -> Callable[..., 
                 merged = resolved
             else:
                 merged.extend(resolved.children)
-        return builder.render_partial(merged)["fragment"] if merged is not None else ""
+        return builder.render_partial(merged)["fragment"] if merged is not None else ""  # type: ignore[attr-defined]
 
     return toctree

@@ -94,8 +94,10 @@ def _page_config(config: MdParserConfig, text: str, document: nodes.document) ->
         return config  # reported during the render
     if not topmatter:
         return config
-    return merge_file_level(config, topmatter, lambda kind, message: create_warning(
-        document, message, kind, line=1, append_to=document))
+    def warn(kind: Any, message: str) -> None:
+        create_warning(document, message, kind, line=1, append_to=document)
+
+    return merge_file_level(config, topmatter, warn)
 
 
 class ZooPageRenderer(SphinxRenderer):
@@ -149,7 +151,8 @@ class ContainedFiles(SphinxTransform):
         trust = page_trust(self.env)
         if trust is None:
             return
-        for node in list(self.document.findall(lambda n: isinstance(n, nodes.image | addnodes.download_reference))):
+        found = self.document.findall(lambda n: isinstance(n, nodes.image | addnodes.download_reference))
+        for node in [n for n in found if isinstance(n, nodes.Element)]:
             target = node["uri"] if isinstance(node, nodes.image) else node["reftarget"]
             if target.startswith("data:") or "://" in target:
                 continue

@@ -40,6 +40,12 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def _mmcv_cuda() -> str | None:
+    from zoogen.verify.preflight import mmcv_cuda_version
+
+    return mmcv_cuda_version()
+
+
 def zoo_commit(zoo_dir: str | Path | None) -> str | None:
     """``git rev-parse HEAD`` of the checkout holding ``zoo_dir``, or None outside git (or without git)."""
     if zoo_dir is None or not Path(zoo_dir).is_dir():
@@ -64,7 +70,8 @@ def collect_environment(
 ) -> Environment:
     """Fill a record's `Environment` from the device layer's ``Device.describe()`` and this process.
 
-    ``command`` defaults to this process' command line; ``date`` to now (UTC, ISO-8601).
+    On CUDA it also records the CUDA version mmcv's ops were compiled with (beside torch's). ``command``
+    defaults to this process' command line; ``date`` to now (UTC, ISO-8601).
     """
     if command is None:
         command = ["zoogen", *sys.argv[1:]] if Path(sys.argv[0]).name == "zoogen" else sys.argv
@@ -76,6 +83,9 @@ def collect_environment(
         driver=device_info.get("driver"),
         cuda=device_info.get("cuda"),
         cudnn=device_info.get("cudnn"),
+        mmcv_cuda=device_info.get("mmcv_cuda") or (_mmcv_cuda() if device_info.get("device") == "cuda" else None),
+        compute_capability=device_info.get("compute_capability"),
+        device_memory_mb=device_info.get("device_memory_mb"),
         cpu=cpu_model(),
         python=platform.python_version(),
         date=date or utc_now_iso(),

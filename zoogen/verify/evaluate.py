@@ -5,7 +5,7 @@ config -- the config's test dataset, pipeline, model ``test_step`` and evaluator
 differences that do not change the numbers:
 
 * the data is pointed at ``data_root`` (COCO layout: ``annotations/instances_val2017.json``,
-  ``val2017/``), read without loader workers;
+  ``val2017/``), read with the config's loader workers or ``loader_workers``;
 * the weights come from the already safely loaded ``checkpoint["state_dict"]``: nothing is
   ``torch.load``-ed again;
 * RPN's ``proposal_fast`` recall runs with a numpy-2 compatible copy of mmdet's ``eval_recalls``
@@ -196,12 +196,14 @@ def prepare_test_config(
     data_root: Path,
     max_images: int | None,
     work_dir: Path,
+    loader_workers: int | None = None,
 ) -> Config:
     """Load the model's config and point its test dataloader and evaluator at ``data_root``.
 
     Sets: dataset ``data_root``/``ann_file``/``data_prefix.img`` and ``indices`` (the subset),
-    loader ``num_workers=0``, evaluator ``ann_file`` with ``format_only=False``, ``work_dir``, no
-    ``load_from``. Returns a fresh ``Config`` (never shared with inference APIs, which mutate it).
+    loader ``num_workers=loader_workers`` (None: the config's; none also drops persistent workers),
+    evaluator ``ann_file`` with ``format_only=False``, ``work_dir``, no ``load_from``. Returns a fresh
+    ``Config`` (never shared with inference APIs, which mutate it).
     """
     from mmengine.config import Config
 
@@ -211,9 +213,13 @@ def prepare_test_config(
         raise FileNotFoundError(f"no COCO annotations at {data_root / ANN_FILE}")
 
     loader = cfg.test_dataloader
-    loader.num_workers = 0
-    loader.persistent_workers = False
-    loader.pop("prefetch_factor", None)
+    if loader_workers is not None:
+        if loader_workers < 0:
+            raise ValueError(f"loader_workers must be >= 0, got {loader_workers}")
+        loader.num_workers = loader_workers
+    if not loader.get("num_workers"):
+        loader.persistent_workers = False
+        loader.pop("prefetch_factor", None)
     dataset = _innermost_dataset(loader.dataset)
     dataset["data_root"] = str(data_root)
     dataset["ann_file"] = ANN_FILE
@@ -250,6 +256,7 @@ def evaluate(
     max_images: int | None,
     work_dir: Path,
     coco_eval: str = "auto",
+    loader_workers: int | None = None,
 ) -> Evaluation:
     """Evaluate ``checkpoint`` (a loaded ``{meta, state_dict}`` dict) with the config's evaluator.
 
@@ -266,5 +273,6 @@ def evaluate(
         max_images=max_images,
         work_dir=work_dir,
         coco_eval=coco_eval,
+        eval_workers=loader_workers,
     )
     return session.evaluate()

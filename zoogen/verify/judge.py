@@ -2,15 +2,14 @@
 
 Metrics: absolute tolerance per metric, from the model's ``Tolerance`` (zoogen extension key) or else the
 registry default; a run on a subset of the images is recorded as ``subset`` and never judged. Speed and
-memory: compared only on the hardware the metafile names (``SpeedRecord.hardware`` is a case-insensitive
-substring of the device name, e.g. ``V100`` in ``Tesla V100-SXM2-32GB``) and, for speed, only against
+memory: compared only on the hardware the metafile names (`zoogen.verify.hardware.hardware_matches`: whole
+tokens, ``V100`` names ``Tesla V100-SXM2-32GB``, ``A10`` does not name an A100) and, for speed, only against
 FP32 / batch-1 / PyTorch figures, which is what `zoogen.verify.timing` measures; relative tolerance from
 the registry's ``speed.tolerance_fraction``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Protocol
 
@@ -18,14 +17,16 @@ from zoogen.currency import published_number, tolerance_for
 from zoogen.meta.registry import MetricInfo, Registry, load_registry
 from zoogen.meta.schema import Model, SpeedRecord
 from zoogen.records import Comparison, MemoryCheck, MetricCheck, SpeedCheck, Verdict
+from zoogen.verify.hardware import hardware_matches
 
 __all__ = [
-    "SPEED_PROTOCOL", "is_subset", "judge_memory", "judge_metrics", "judge_speed", "matching_speed_record",
-    "metric_verdict", "tolerance_for",
+    "SPEED_PROTOCOL", "hardware_matches", "is_subset", "judge_memory", "judge_metrics", "judge_speed",
+    "matching_speed_record", "metric_verdict", "speed_precision", "tolerance_for",
 ]
 
 _EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise at the boundary
-SPEED_PROTOCOL = "MMDetection benchmark: batch 1, 5 warm-up images excluded, synchronised around each step"
+SPEED_PROTOCOL = ("MMDetection InferenceBenchmark: batch 1, no loader workers, 5 warm-up images excluded, "
+                  "synchronised around each step")
 
 
 class SpeedLike(Protocol):
@@ -95,31 +96,35 @@ def judge_metrics(
     return checks
 
 
-def _fold(text: str) -> str:
-    return " ".join(re.split(r"[\s_\-]+", text.casefold())).strip()
+_FP16 = ("FP16", "FLOAT16", "HALF", "AMP", "MIXED", "MIXED PRECISION")
 
 
-def hardware_matches(hardware: str | None, device_name: str | None) -> bool:
-    """``V100`` matches ``Tesla V100-SXM2-32GB``: case-insensitive substring, ``-``/``_``/spaces alike."""
-    if not hardware or not device_name:
-        return False
-    return _fold(hardware) in _fold(device_name)
-
-
-def _like_ours(record: SpeedRecord) -> bool:
-    """A figure taken as we measure: FP32, batch size 1, PyTorch (unstated counts as such)."""
-    precision_ok = record.precision is None or record.precision.strip().upper() in ("FP32", "FLOAT32")
+def _like_ours(record: SpeedRecord, precision: str = "fp32") -> bool:
+    """A figure taken as we measure: batch size 1, PyTorch, and our precision (FP32: unstated counts as
+    such; FP16: the figure must say so)."""
+    stated = (record.precision or "").strip().upper()
+    precision_ok = stated in _FP16 if precision == "fp16" else stated in ("", "FP32", "FLOAT32")
     batch_ok = record.batch_size in (None, 1)
     backend_ok = record.backend is None or record.backend.strip().lower() in ("pytorch", "torch")
     return precision_ok and batch_ok and backend_ok
 
 
-def matching_speed_record(model: Model, device_name: str | None) -> SpeedRecord | None:
+def matching_speed_record(model: Model, device_name: str | None, precision: str = "fp32") -> SpeedRecord | None:
     """The model's published speed taken on this hardware and under our conditions, if any."""
     for record in model.speed:
-        if hardware_matches(record.hardware, device_name) and _like_ours(record):
+        if hardware_matches(record.hardware, device_name) and _like_ours(record, precision):
             return record
     return None
+
+
+def speed_precision(model: Model, device_name: str | None) -> str:
+    """The precision to time ``model`` in: ``fp16`` only when its figure for this hardware is FP16 (and none
+    is FP32); else ``fp32``, as MMDetection's ``InferenceBenchmark`` times (it never uses autocast)."""
+    if matching_speed_record(model, device_name, "fp32") is None and matching_speed_record(
+        model, device_name, "fp16"
+    ) is not None:
+        return "fp16"
+    return "fp32"
 
 
 def judge_speed(
@@ -132,10 +137,13 @@ def judge_speed(
 ) -> SpeedCheck:
     """Measured fps against the published fps: ``passed``/``drift`` on matching hardware, else not-comparable.
 
-    The published figure shown is the matching one, or else the model's first (for reference only).
+    Only a figure of the same kind is a yardstick: the measurement's precision (``fp16`` against FP16
+    figures only), and never for a conv-bn ``fused`` model (metafiles publish unfused figures). The
+    published figure shown is the matching one, or else the model's first (for reference only).
     """
     registry = registry or load_registry()
-    record = matching_speed_record(model, device_name)
+    precision = str(getattr(measurement, "precision", "fp32") or "fp32")
+    record = None if fused else matching_speed_record(model, device_name, precision)
     shown = record or (model.speed[0] if model.speed else None)
     check = SpeedCheck(
         fps=round(measurement.fps, 2),
@@ -143,6 +151,7 @@ def judge_speed(
         ms_std=round(measurement.ms_std, 2),
         images=measurement.images,
         fused=fused,
+        precision=precision,
         published_fps=round(shown.fps, 2) if shown else None,
         published_hardware=shown.hardware if shown else None,
         verdict=Comparison.NOT_COMPARABLE,

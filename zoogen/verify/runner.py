@@ -37,7 +37,7 @@ from zoogen.records import (
 )
 from zoogen.verify.config_check import ConfigRefused, check_config, config_fingerprint
 from zoogen.verify.fetch import MinimumRate, UncheckedChecksumWarning, fetch
-from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed
+from zoogen.verify.judge import is_subset, judge_memory, judge_metrics, judge_speed, speed_precision
 from zoogen.verify.progress import Reporter
 from zoogen.verify.selection import (
     default_configs_root,
@@ -115,6 +115,7 @@ class Backend(Protocol):
         speed_images: int,
         fuse_conv_bn: bool,
         on_step: Callable[[str], None],
+        precision: str = "fp32",
     ) -> BackendResult: ...
 
 
@@ -126,6 +127,7 @@ class RunSummary:
     skipped: list[str] = field(default_factory=list)
     unverifiable: dict[str, list[str]] = field(default_factory=dict)  # "task on dataset" -> model names
     unwritten: list[str] = field(default_factory=list)  # "model: why" for records that could not be written
+    stopped: str | None = None  # why the run stopped before its last model (a broken CUDA context)
 
     @property
     def errors(self) -> list[VerificationRecord]:
@@ -193,11 +195,13 @@ def mmdet_backend(
     speed_images: int,
     fuse_conv_bn: bool,
     on_step: Callable[[str], None],
+    precision: str = "fp32",
 ) -> BackendResult:
-    """Build the detector once (`DetectorSession`), evaluate it, and time it.
+    """Build the detector once (`DetectorSession`), evaluate it, then time it in the measured pass.
 
-    With a batch-1 test loader and no conv-bn fusion, the first ``speed_images`` images of the evaluation
-    pass are timed (the ``benchmark.py`` protocol, one pass for both); else a separate timing pass follows.
+    The measured pass is ``InferenceBenchmark``'s protocol (`DetectorSession.measure_speed`) over the first
+    ``speed_images`` images, apart from the evaluation, in ``precision``; the session is dropped and the
+    device's memory freed whatever happens.
     """
     from zoogen.verify.session import DetectorSession
 
@@ -208,26 +212,32 @@ def mmdet_backend(
         )
     except Exception as exc:
         raise StepError("load", f"cannot build the model of {config_file.name}: {_one_line(exc)}") from exc
-    if session.missing_keys:
-        on_step(f"note: {len(session.missing_keys)} weights of the model are missing from the checkpoint")
-    if not fuse_conv_bn and session.loader.batch_size == 1:
-        on_step("evaluate+speed")
+    try:
+        if session.missing_keys:
+            on_step(f"note: {len(session.missing_keys)} weights of the model are missing from the checkpoint")
+        on_step("evaluate")
         try:
-            result = session.run(speed=True, speed_images=speed_images, fuse_conv_bn=False)
+            evaluation = session.evaluate()
         except Exception as exc:
             raise StepError("evaluate", _one_line(exc)) from exc
-        return BackendResult(result.evaluation, result.speed)
-    on_step("evaluate")
-    try:
-        evaluation = session.evaluate()
-    except Exception as exc:
-        raise StepError("evaluate", _one_line(exc)) from exc
-    on_step("speed")
-    try:
-        speed = session.measure_speed(max_images=speed_images, fuse_conv_bn=fuse_conv_bn)
-    except Exception as exc:  # keep the evaluation: the record says the speed step failed
-        return BackendResult(evaluation, None, _one_line(exc))
-    return BackendResult(evaluation, speed)
+        on_step("speed")
+        try:
+            speed = session.measure_speed(max_images=speed_images, fuse_conv_bn=fuse_conv_bn, precision=precision)
+        except Exception as exc:  # keep the evaluation: the record says the speed step failed
+            return BackendResult(evaluation, None, _one_line(exc))
+        return BackendResult(evaluation, speed)
+    finally:
+        del session
+        _release_memory(device)
+
+
+def _release_memory(device: Any) -> None:
+    """Free what a model left on ``device`` (`zoogen.verify.device.Device.release_memory`)."""
+    release = getattr(device, "release_memory", None)
+    if callable(release):
+        release()
+    else:
+        gc.collect()
 
 
 # --- the pipeline -----------------------------------------------------------------------------------------
@@ -256,6 +266,7 @@ def verify_model(
     each step's wall time (``timings``) and what it depended on (``inputs``) for ``zoogen verify plan``.
     """
     reporter = reporter or Reporter()
+    precision = speed_precision(model, environment.device_name)
     record = VerificationRecord(
         model=model.name,
         environment=replace(environment, date=utc_now_iso()),
@@ -320,10 +331,9 @@ def verify_model(
                 config_file, checkpoint, data_root=data.root, device=device,
                 max_images=options.max_images, work_dir=Path(work_dir),
                 speed_images=min(options.speed_images, options.max_images or options.speed_images),
-                fuse_conv_bn=options.fuse_conv_bn, on_step=enter,
+                fuse_conv_bn=options.fuse_conv_bn, on_step=enter, precision=precision,
             )
         del checkpoint
-        gc.collect()
 
         evaluation = result.evaluation
         record.images = int(evaluation.images)
@@ -401,7 +411,10 @@ def run_verification(
     are listed in ``summary.unverifiable`` (once per task and dataset), without records. With
     ``options.resume``, a model whose record for this environment tag exists with status ``ok`` is
     skipped (an error record is retried). A record that cannot be written is reported in
-    ``summary.unwritten`` and the run goes on. ``backend`` defaults to `mmdet_backend`.
+    ``summary.unwritten`` and the run goes on. After each model the device's memory is freed; when a
+    model leaves the CUDA context broken (an illegal memory access, a device-side assert), every later
+    model would fail too: the run stops, ``summary.stopped`` says why. ``backend`` defaults to
+    `mmdet_backend`.
     """
     backend = backend or mmdet_backend
     reporter = reporter or Reporter()
@@ -423,10 +436,13 @@ def run_verification(
                 reporter.model_finished(model, existing, skipped=True)
                 continue
         reporter.model_started(model)
-        record = verify_model(
-            model, options=options, environment=environment, device=device, data=data,
-            backend=backend, reporter=reporter,
-        )
+        try:
+            record = verify_model(
+                model, options=options, environment=environment, device=device, data=data,
+                backend=backend, reporter=reporter,
+            )
+        finally:  # an out-of-memory model must not inflate the next one's peak
+            _release_memory(device)
         try:
             write_record(options.results_dir, record)
         except (RecordError, ValueError) as exc:
@@ -434,4 +450,16 @@ def run_verification(
             reporter.note(model, f"its record could not be written: {exc}")
         summary.records.append(record)
         reporter.model_finished(model, record)
+        problem = _broken_device(device) if record.status != "ok" else None
+        if problem is not None:
+            summary.stopped = (f"the CUDA device cannot run another model after {model.name} failed ({problem}); "
+                               "the run stops here: rerun with --resume to go on in a fresh process")
+            reporter.run_note(summary.stopped)
+            break
     return summary
+
+
+def _broken_device(device: Any) -> str | None:
+    """The sticky CUDA error of ``device`` (`zoogen.verify.device.Device.health_problem`), if any."""
+    check = getattr(device, "health_problem", None)
+    return check() if callable(check) else None

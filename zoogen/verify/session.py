@@ -1,16 +1,22 @@
 """One built detector + test data, shared by evaluation and speed measurement.
 
 :class:`DetectorSession` builds what ``Runner.from_cfg(cfg).test()`` builds -- the model from the
-config, the config's test dataloader (``num_workers=0``) and evaluator -- once, loads the weights from
-an already loaded checkpoint dict, and offers:
+config, the config's test dataloader and evaluator -- once, loads the weights from an already loaded
+checkpoint dict, and offers:
 
-* :meth:`DetectorSession.evaluate` -- the test loop (``TestLoop.run``: ``model.test_step`` per batch,
-  ``evaluator.process``, ``evaluator.evaluate``);
-* :meth:`DetectorSession.measure_speed` -- the ``benchmark.py`` protocol (:mod:`zoogen.verify.timing`);
-* :meth:`DetectorSession.run` -- both; when the test loader already has batch size 1 and no conv-bn
-  fusion is asked for, the first ``speed_images`` steps of the evaluation pass are timed exactly as
-  ``benchmark.py`` times them, so one pass over the data gives both (half the wall time of running
-  ``tools/test.py`` and ``benchmark.py`` one after the other).
+* :meth:`DetectorSession.evaluate` -- the test loop (``TestLoop.run``: ``model.test_step`` per batch under
+  the config's ``test_cfg.fp16`` autocast, ``evaluator.process``, ``evaluator.evaluate``), with the
+  config's loader workers on CUDA (evaluation on a GPU is data-bound) and none on the CPU (they would
+  compete with the model for the same cores); nothing in it is timed;
+* :meth:`DetectorSession.measure_speed` -- the measured pass, exactly the protocol of MMDetection's
+  ``InferenceBenchmark`` (``tools/analysis_tools/benchmark.py``): its own batch-1 loader without
+  workers, the device synchronised before and after each ``test_step``, outputs dropped, 5 warm-up
+  images excluded, no autocast unless asked (``precision="fp16"``, for a published FP16 figure); with
+  conv-bn fusion, the fused copy is timed while the unfused weights wait on the CPU. Its peak memory is
+  the pass's allocator peak. ``benchmarks/bench_verify.py`` (c) compares this very method with
+  ``InferenceBenchmark``;
+* :meth:`DetectorSession.run` -- both, one after the other (what ``tools/test.py`` then ``benchmark.py``
+  do).
 """
 
 from __future__ import annotations
@@ -121,6 +127,8 @@ class DetectorSession:
         max_images: evaluate the first ``max_images`` images only (None: all).
         work_dir: scratch directory (``cfg.work_dir``).
         coco_eval: ``auto`` | ``faster-coco-eval`` | ``pycocotools``.
+        eval_workers: loader workers of the evaluation (None: the config's on CUDA, 0 on the CPU); the
+            measured pass never has any.
         quiet: keep MMDetection's and pycocotools' console output out of the terminal (it is kept in
             :attr:`log`).
         check_fit: refuse (`StateDictMismatch`) a checkpoint whose keys do not fit the model (`check_fit`).
@@ -138,6 +146,7 @@ class DetectorSession:
         coco_eval: str = "auto",
         quiet: bool = True,
         check_fit: bool = True,
+        eval_workers: int | None = None,
     ) -> None:
         from mmengine.logging import MMLogger
         from mmengine.registry import init_default_scope
@@ -149,8 +158,11 @@ class DetectorSession:
         self.coco_eval = resolve_coco_backend(coco_eval)
         self._log = io.StringIO()
         Path(work_dir).mkdir(parents=True, exist_ok=True)
+        if eval_workers is None and not device.is_cuda:
+            eval_workers = 0
         self.cfg: Config = prepare_test_config(
-            config_file, data_root=data_root, max_images=max_images, work_dir=work_dir
+            config_file, data_root=data_root, max_images=max_images, work_dir=work_dir,
+            loader_workers=eval_workers,
         )
         if quiet:
             MMLogger.get_instance(f"zoogen-verify-{next(_LOGGER_IDS)}", log_level="WARNING")
@@ -178,7 +190,7 @@ class DetectorSession:
         self.missing_keys, self.unexpected_keys = load_state_dict(model, state_dict)
         if self.check_fit:
             check_fit(list(model.state_dict()), self.missing_keys, self.unexpected_keys)
-        meta = checkpoint.get("meta") if isinstance(checkpoint.get("meta"), dict) else {}
+        meta: dict[str, Any] = checkpoint["meta"] if isinstance(checkpoint.get("meta"), dict) else {}
         if "dataset_meta" in meta:  # as Runner.load_checkpoint does
             model.dataset_meta = copy.deepcopy(meta["dataset_meta"])
         model = model.to(self.device.torch_device)
@@ -203,12 +215,12 @@ class DetectorSession:
         """Images in the (possibly subset) test set."""
         return len(self.dataset)
 
-    def _batch_one_loader(self) -> Any:
+    def _speed_loader(self) -> Any:
+        """The measured pass' loader, as ``InferenceBenchmark`` builds it: batch 1, no workers."""
         from mmengine.runner import Runner
 
-        if self.loader.batch_size == 1:
-            return self.loader
         spec = dict(copy.deepcopy(self.cfg.test_dataloader))
+        spec.pop("prefetch_factor", None)
         spec.update(batch_size=1, num_workers=0, persistent_workers=False, dataset=self.dataset)
         return Runner.build_dataloader(spec)
 
@@ -225,11 +237,17 @@ class DetectorSession:
 
     # -- running --------------------------------------------------------------------------------
 
-    def _test_step(self, model: nn.Module, batch: Any) -> Any:
+    def _test_step(self, model: Any, batch: Any, *, fp16: bool) -> Any:  # an mmengine BaseModel
+        """``model.test_step`` without gradients; under autocast only for ``fp16`` (in FP32 no autocast
+        context is entered at all, exactly as ``InferenceBenchmark`` runs it)."""
         import torch
+
+        if not fp16:
+            with torch.no_grad():
+                return model.test_step(batch)
         from mmengine.runner.amp import autocast
 
-        with torch.no_grad(), autocast(enabled=self.fp16):
+        with torch.no_grad(), autocast(enabled=True):
             return model.test_step(batch)
 
     def run(
@@ -239,42 +257,32 @@ class DetectorSession:
         speed_images: int = MAX_IMAGES,
         warmup: int = WARMUP,
         fuse_conv_bn: bool = False,
+        precision: str = "fp32",
     ) -> SessionResult:
-        """Evaluate, and measure speed if ``speed`` (in the same pass when the protocol allows)."""
-        share = speed and not fuse_conv_bn and self.loader.batch_size == 1
-        timer = StepTimer(self.device, limit=speed_images, warmup=warmup) if share else None
-        evaluation = self.evaluate(timer=timer)
+        """Evaluate, then (if ``speed``) the measured pass of :meth:`measure_speed`."""
+        evaluation = self.evaluate()
         measurement = None
-        if timer is not None:
-            measurement = timer.result(peak_memory_mb=self._peak_mb)
-        elif speed:
+        if speed:
             measurement = self.measure_speed(
-                max_images=speed_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn
+                max_images=speed_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn, precision=precision
             )
         return SessionResult(evaluation=evaluation, speed=measurement)
 
-    def evaluate(self, *, timer: StepTimer | None = None) -> Evaluation:
-        """Run the test loop over the test set and compute the config's metrics.
-
-        With ``timer``, its first ``timer.limit`` steps are timed (``benchmark.py`` protocol).
-        """
+    def evaluate(self) -> Evaluation:
+        """Run the test loop over the test set and compute the config's metrics (nothing is timed)."""
         with self._captured():
             evaluator = _build_evaluator(self.cfg.test_evaluator)
             if hasattr(self.dataset, "metainfo"):
                 evaluator.dataset_meta = self.dataset.metainfo
             self._restrict_metrics_to_subset(evaluator)
-            self.device.reset_peak_memory()
             start = time.perf_counter()
             detections = 0
+            outputs = None
             for batch in self.loader:
-                if timer is not None and timer.wants_more:
-                    with timer.step():
-                        outputs = self._test_step(self.model, batch)
-                else:
-                    outputs = self._test_step(self.model, batch)
+                outputs = self._test_step(self.model, batch, fp16=self.fp16)
                 detections += count_detections(outputs)
                 evaluator.process(data_samples=outputs, data_batch=batch)
-            self._peak_mb = self.device.peak_memory_mb()
+            del outputs
             with coco_backend(self.coco_eval), recall_fix():
                 metrics = evaluator.evaluate(len(self.dataset))
             if detections == 0:
@@ -290,21 +298,42 @@ class DetectorSession:
         )
 
     def measure_speed(
-        self, *, max_images: int = MAX_IMAGES, warmup: int = WARMUP, fuse_conv_bn: bool = False
+        self,
+        *,
+        max_images: int = MAX_IMAGES,
+        warmup: int = WARMUP,
+        fuse_conv_bn: bool = False,
+        precision: str = "fp32",
     ) -> SpeedMeasurement:
-        """A separate timing pass (``benchmark.py`` protocol) over up to ``max_images`` images."""
+        """The measured pass: ``InferenceBenchmark``'s protocol over up to ``max_images`` images.
+
+        ``precision="fp16"`` times under autocast (only for a published FP16 figure); ``fuse_conv_bn``
+        times a fused copy (made on the CPU) while the unfused model waits on the CPU, so that its
+        weights count neither in the peak memory nor against the device's memory.
+        """
+        if precision not in ("fp32", "fp16"):
+            raise ValueError(f"precision must be fp32 or fp16, got {precision!r}")
         model = self.model
         if fuse_conv_bn:
             from mmcv.cnn import fuse_conv_bn as fuse
 
-            model = fuse(copy.deepcopy(self.model))
+            self.model.to("cpu")
+            model = fuse(copy.deepcopy(self.model)).to(self.device.torch_device)
         timer = StepTimer(self.device, limit=max_images, warmup=warmup)
-        with self._captured():
-            self.device.reset_peak_memory()
-            for batch in self._batch_one_loader():
-                with timer.step():
-                    self._test_step(model, batch)
-                if not timer.wants_more:
-                    break
-            peak = self.device.peak_memory_mb()
-        return timer.result(peak_memory_mb=peak, fused=fuse_conv_bn)
+        try:
+            with self._captured():
+                loader = self._speed_loader()
+                self.device.release_memory()
+                self.device.reset_peak_memory()
+                for batch in loader:
+                    with timer.step():
+                        self._test_step(model, batch, fp16=precision == "fp16")
+                    if not timer.wants_more:
+                        break
+                peak = self.device.peak_memory_mb()
+        finally:
+            if fuse_conv_bn:
+                del model
+                self.model.to(self.device.torch_device)
+                self.device.release_memory()
+        return timer.result(peak_memory_mb=peak, fused=fuse_conv_bn, precision=precision)

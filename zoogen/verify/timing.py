@@ -1,8 +1,10 @@
-"""Inference speed with the protocol of MMDetection's ``tools/analysis_tools/benchmark.py``.
+"""Inference speed with the protocol of MMDetection's ``InferenceBenchmark`` (``benchmark.py``).
 
 Batch 1, no loader workers, the model's ``test_step`` (data preprocessor + forward + post-processing)
 timed per image with the device synchronised before and after, the first ``warmup`` (5) images
-excluded, at most ``max_images`` (2000) images, optional conv-bn fusion. Data loading is not timed.
+excluded, at most ``max_images`` (2000) images, no autocast unless the published figure is FP16,
+optional conv-bn fusion. Data loading is not timed. The pass itself is
+`zoogen.verify.session.DetectorSession.measure_speed`; this module holds the clock and the result.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class SpeedMeasurement:
         peak_memory_mb / memory_kind: peak memory during the pass (``cuda`` allocator peak or the
             process' ``cpu-rss``), MiB.
         fused: conv-bn fusion was applied.
+        precision: ``fp32``, or ``fp16`` (timed under autocast).
     """
 
     fps: float
@@ -47,6 +50,7 @@ class SpeedMeasurement:
     peak_memory_mb: float
     memory_kind: str
     fused: bool = False
+    precision: str = "fp32"
 
 
 class StepTimer:
@@ -78,7 +82,7 @@ class StepTimer:
         self.device.synchronize()
         self.seconds.append(time.perf_counter() - start)
 
-    def result(self, *, peak_memory_mb: float, fused: bool = False) -> SpeedMeasurement:
+    def result(self, *, peak_memory_mb: float, fused: bool = False, precision: str = "fp32") -> SpeedMeasurement:
         """The measurement; with no more steps than ``warmup``, all but the first step are timed."""
         images = len(self.seconds)
         if images == 0:
@@ -98,6 +102,7 @@ class StepTimer:
             peak_memory_mb=round(peak_memory_mb, 1),
             memory_kind=self.device.memory_kind,
             fused=fused,
+            precision=precision,
         )
 
 
@@ -110,6 +115,7 @@ def measure_speed(
     max_images: int = MAX_IMAGES,
     warmup: int = WARMUP,
     fuse_conv_bn: bool = False,
+    precision: str = "fp32",
     work_dir: Path | None = None,
 ) -> SpeedMeasurement:
     """Measure inference speed of ``checkpoint`` on up to ``max_images`` images of ``data_root``.
@@ -131,4 +137,6 @@ def measure_speed(
             max_images=max_images,
             work_dir=work_dir,
         )
-        return session.measure_speed(max_images=max_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn)
+        return session.measure_speed(
+            max_images=max_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn, precision=precision
+        )

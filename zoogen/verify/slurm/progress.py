@@ -132,7 +132,8 @@ def job_progress(job: SlurmJob, *, query_slurm: bool = True) -> JobProgress:
     task_ids: dict[int, str] = {}
     for submission in job.submissions:  # the latest submission of each shard wins
         if submission.get("array"):
-            for index in submission.get("shards") or range(1, job.shards + 1):
+            listed = submission.get("shards")
+            for index in listed if isinstance(listed, list) and listed else range(1, job.shards + 1):
                 task_ids[int(index)] = f"{submission['array']}_{index}"
     shards = []
     for index, names in enumerate(job.models, start=1):
