@@ -24,6 +24,7 @@ from importlib import resources
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
+from typing import cast
 
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
@@ -269,8 +270,9 @@ class EarlyBuilds:
         outcomes: dict[str, tuple[str, object]] = {}
         waiting = {conn: language for language, (_, conn) in self.processes.items()}
         while waiting and not outcomes and len(waiting) >= available_cores():  # every core busy: wait for one
-            for conn in connection_wait(list(waiting)):
-                outcomes[waiting.pop(conn)] = _receive(conn)  # type: ignore[index]
+            for ready in connection_wait(list(waiting)):
+                finished = cast(Connection, ready)  # one of `waiting`
+                outcomes[waiting.pop(finished)] = _receive(finished)
         meanwhile()
         for conn, language in waiting.items():
             outcomes[language] = _receive(conn)
@@ -308,11 +310,11 @@ def _early_language(conn: Connection, language: str) -> None:
     if normalise_language(language).startswith("zh"):
         load_segmenter()
     try:
-        rendered, args = conn.recv()
+        rendered, (source, html, doctrees, overrides) = conn.recv()
     except EOFError:  # the parent gave up (bad zoo): nothing to build
         return
     try:
-        conn.send(("ok", build_one(*args, rendered)))
+        conn.send(("ok", build_one(source, html, doctrees, overrides, rendered)))
     except (ZoogenError, OSError) as error:  # OSError: a full disk, named by the parent
         conn.send(("error", error))
     except BaseException:  # noqa: BLE001 - a bug: its traceback, in the parent

@@ -144,14 +144,14 @@ class LiveSite:
         self.failure: str | None = None  # the last build's error (None: it succeeded), shown on every page
         self.locale_dir: Path | None = None
         self._settings: object = None
-        self._workers: dict[str, tuple[multiprocessing.Process, Connection]] = {}
+        self._workers: dict[str, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
 
     def start(self, rendered: RenderedZoo | None = None) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
         rendered = rendered or self._render()
         self._settings = _settings_signature(rendered)
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                              else "spawn")
+        context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
+                   else multiprocessing.get_context("spawn"))
         for language in self.languages:
             parent, child = context.Pipe()
             process = context.Process(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from docutils import nodes
@@ -93,7 +94,7 @@ def _translate_header(table: nodes.table, catalog: dict[str, str]) -> bool:
 
 
 def _plain_translation(node: nodes.Element, message: str, catalog: dict[str, str],
-                       links: dict[str, str] | None = None) -> str | None:
+                       links: Mapping[str, str] | None = None) -> str | None:
     """The translation of a paragraph or title when it is plain text that differs from the message, else None.
 
     A title keeps its section's names and ids (those of the English heading), so links to it still resolve.

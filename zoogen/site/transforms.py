@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -113,7 +114,7 @@ class TranslatedReferenceLinks(SphinxTransform):
                 parent.replace(text, pieces)
 
 
-def _link_pieces(value: str, links: dict[str, str]) -> list[nodes.Node] | None:
+def _link_pieces(value: str, links: Mapping[str, str]) -> list[nodes.Node] | None:
     pieces: list[nodes.Node] = []
     position = 0
     for match in REFERENCE_LINK.finditer(value):
