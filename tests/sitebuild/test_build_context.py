@@ -18,7 +18,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from zoogen.render.links import DEAD_MARK
 from zoogen.site.build import standalone_conf_dir
-from zoogen.site.context import ENVIRONMENT, build_context, build_options
+from zoogen.site.context import ENVIRONMENT, build_context, build_options, builder_of
 from zoogen.site.source import RENDERED_SETTING
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +82,7 @@ def test_a_plain_sphinx_build_reads_its_inputs_once_and_pickles_none_of_them(tmp
     context = build_context(app)
     assert context is build_context(app.env) is build_context(app.config)  # one state, whoever asks
     assert context.options.links_report == report and context.zoo.info.links_report == report
-    assert context.builder is app.builder and context.is_zoo_page("methods/rpn")
+    assert builder_of(app.env) is app.builder and context.is_zoo_page("methods/rpn")
     cells = [cell for row in read_page(out / "methods" / "rpn.html").tables[0] for cell in row]
     assert cells.count(f"model {DEAD_MARK}") == 1, cells
     assert (out / "exports" / "models.json").is_file()  # a plain build writes the exports into its output

@@ -23,7 +23,7 @@ from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
 from zoogen.plots.svg import LinkFor, figure_key, render_figure
 from zoogen.plots.words import Words
 from zoogen.records import record_path
-from zoogen.site.context import BuildOptions, build_context
+from zoogen.site.context import BuildOptions, build_context, builder_of, note_builder
 
 WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
 
@@ -99,7 +99,7 @@ class ZooPlots(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         context = build_context(self.env)
-        builder = context.builder
+        builder = builder_of(self.env)
         if not context.options.plots or builder is None or builder.format != "html":  # gettext: no plots
             return []
         if not self.arguments:  # the overview shows every method: drawn when the page is written
@@ -173,6 +173,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(plot_html, html=(_visit_plot_html, None), latex=(_skip, None), text=(_skip, None),
                  man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("zoo-plots", ZooPlots)
+    app.connect("builder-inited", note_builder)
     app.add_role(ANCHOR_ROLE, anchor_role)
     app.connect("doctree-resolved", draw_overview)
     app.connect("env-get-updated", rewrite_overview)

@@ -17,7 +17,7 @@ Inputs (`build_options`), in order of precedence:
 The context lives on the build's Sphinx `Config`: the one object every stage reaches (``app.config``,
 ``env.config``, a directive's or transform's ``self.config``), created anew for every application, and whose
 private attributes Sphinx leaves out when it pickles the environment. Sphinx gives directives no builder
-(sphinx-doc/sphinx#14136), so the context also carries the builder, noted on ``builder-inited``.
+(sphinx-doc/sphinx#14136): `note_builder` keeps it there too on ``builder-inited``, for `builder_of`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 # The settings a plain ``sphinx-build`` may take from its environment (Read the Docs: the project's variables).
 ENVIRONMENT = {"zoogen_zoo": ZOO_ENVIRONMENT, "zoogen_results": "ZOOGEN_RESULTS", "zoogen_links": "ZOOGEN_LINKS"}
 _ATTRIBUTE = "_zoogen_build_context"  # on the Config; private names are not pickled with the environment
+_BUILDER = "_zoogen_builder"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,6 @@ class BuildContext:
     page_links: Mapping[str, Mapping[str, str]]  # each zoo page (docname) -> its reference labels -> URLs
     cell_text: Mapping[str, Mapping[str, str]]  # docname -> data-cell text -> its text in the build's language
     trust: ProseTrust
-    builder: Builder | None = None  # from builder-inited on
 
     @property
     def zoo(self) -> Zoo:
@@ -110,15 +110,33 @@ def prose_trust(page_links: Mapping[str, Mapping[str, str]], zoo: Zoo) -> ProseT
 
 def build_context(holder: Sphinx | BuildEnvironment | Config) -> BuildContext:
     """The context of this build: from the application, its environment or its configuration."""
-    config = holder if isinstance(holder, Config) else holder.config
-    context = vars(config).get(_ATTRIBUTE)
+    context = vars(_config(holder)).get(_ATTRIBUTE)
     if context is None:
         raise ExtensionError("zoogen: no build context (is zoogen.sphinx in the extensions of conf.py?)")
     return context
 
 
+def has_build_context(holder: Sphinx | BuildEnvironment | Config) -> bool:
+    """Whether ``zoogen.sphinx`` resolved a context (a directive may be used without it: ``zoo-data-table``)."""
+    return _ATTRIBUTE in vars(_config(holder))
+
+
+def note_builder(app: Sphinx) -> None:
+    """``builder-inited``: the builder, for the directives (`builder_of`)."""
+    setattr(app.config, _BUILDER, app.builder)
+
+
+def builder_of(holder: Sphinx | BuildEnvironment | Config) -> Builder | None:
+    """This build's builder (None before ``builder-inited``, or where no zoogen extension noted it)."""
+    return vars(_config(holder)).get(_BUILDER)
+
+
+def _config(holder: Sphinx | BuildEnvironment | Config) -> Config:
+    return holder if isinstance(holder, Config) else holder.config
+
+
 def set_build_context(config: Config, context: BuildContext) -> None:
-    """Make ``context`` the build's (on ``config-inited``; ``builder-inited`` and ``zoogen serve`` renew it)."""
+    """Make ``context`` the build's (on ``config-inited``; ``zoogen serve`` renews it after an edit)."""
     setattr(config, _ATTRIBUTE, context)
 
 

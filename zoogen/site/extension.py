@@ -6,7 +6,6 @@ extension to the ``conf.py`` of its existing docs (``zoogen_pages_dir``).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -82,11 +81,6 @@ def _generate(app: Sphinx, config: Config) -> None:
     cell_text = localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
     set_build_context(config, BuildContext(options, rendered, page_links, cell_text,
                                            prose_trust(page_links, rendered.zoo)))
-
-
-def _note_builder(app: Sphinx) -> None:
-    """``builder-inited``: the builder joins the context (the directives need it; Sphinx gives them none)."""
-    set_build_context(app.config, dataclasses.replace(build_context(app), builder=app.builder))
 
 
 def renew_context(app: Sphinx, rendered: RenderedZoo) -> None:
@@ -184,7 +178,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_language_urls", {}, "html", dict)
     app.setup_extension("myst_parser")
     app.connect("config-inited", _generate, priority=400)
-    app.connect("builder-inited", _note_builder, priority=400)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()
     app.setup_extension("zoogen.plots.directive")  # zoo-plots
