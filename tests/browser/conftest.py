@@ -1,8 +1,10 @@
 """Headless Chromium (Debian's chromium + chromedriver, driven by Selenium) over the built sites.
 
 The bundled zoo and both example zoos are built once per session with ``zoogen build --lang all``; one example
-zoo is also built with the furo theme through a ``conf.py`` of its own that loads ``zoogen.sphinx``. Everything
-is served by one ``http.server`` on 127.0.0.1. Set up with ``bash tools/setup-browser.sh``.
+zoo is also built with the furo theme through a ``conf.py`` of its own that loads ``zoogen.sphinx``. The
+family's corpora (``../shared/corpora/{mmpose,mmpretrain}``) are built only when a test asks for them, once per
+session each: copied, ``zoogen init``, ``zoogen build --lang all``, as a maintainer would. Everything is served by
+one ``http.server`` on 127.0.0.1. Set up with ``bash tools/setup-browser.sh``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import functools
 import http.server
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -33,6 +36,8 @@ PHONE = (390, 844)
 ZOOS = {"bundled": ROOT / "zoo_meta", "mmdet_v1_rpn": ROOT / "examples" / "mmdet_v1_rpn",
         "paddledetection": ROOT / "examples" / "paddledetection"}
 FURO_ZOO = "paddledetection"
+CORPORA = ROOT.parent / "shared" / "corpora"
+CORPUS_NAMES = ("mmpose", "mmpretrain")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,31 @@ class Site:
 
     def url(self, language: str, page: str) -> str:
         return f"{self.base_url}{language}/{page}"
+
+
+def _zoogen(*args: str, cwd: Path) -> None:
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    completed = subprocess.run([sys.executable, "-m", "zoogen.cli", *args], capture_output=True, text=True, cwd=cwd,
+                               env=environment)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def _adopted_corpus(name: str, served_root: Path) -> Path:
+    """The corpus ``name`` copied below ``served_root``, ``zoogen init``-ed and built in both languages (into its
+    own ``build/html``); the copy's folder."""
+    source = CORPORA / name
+    if not (source / "model-index.yml").is_file():
+        pytest.skip(f"{source} is not beside the checkout")
+    zoo = served_root / "corpora" / name
+    if (zoo / "build" / "html" / "zh_CN" / "index.html").is_file():
+        return zoo
+    shutil.rmtree(zoo, ignore_errors=True)
+    shutil.copytree(source, zoo, ignore=shutil.ignore_patterns("docs"))
+    for path in [zoo, *zoo.rglob("*")]:  # the corpora are read-only
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    _zoogen("init", cwd=zoo)
+    _zoogen("build", "--lang", "all", cwd=zoo)
+    return zoo
 
 
 def _zoogen_build(zoo: Path, out: Path) -> None:
@@ -112,10 +142,26 @@ def server(served_root: Path) -> Iterator[str]:
     httpd.server_close()
 
 
+class _Sites(dict):
+    """The built sites by name; a corpus (``mmpose``, ``mmpretrain``) is built the first time it is asked for."""
+
+    def __init__(self, served_root: Path, server: str) -> None:
+        super().__init__()
+        self.served_root, self.server = served_root, server
+
+    def __missing__(self, name: str) -> Site:
+        if name not in CORPUS_NAMES:
+            raise KeyError(name)
+        zoo = _adopted_corpus(name, self.served_root)
+        site = Site(name, zoo, zoo / "build" / "html", f"{self.server}corpora/{name}/build/html/")
+        self[name] = site
+        return site
+
+
 @pytest.fixture(scope="session")
 def sites(served_root: Path, server: str) -> dict[str, Site]:
-    """Every zoo built once, in both languages (and one example zoo with furo)."""
-    built = {}
+    """Every zoo built once, in both languages (and one example zoo with furo); the corpora when first used."""
+    built = _Sites(served_root, server)
     for name, zoo in ZOOS.items():
         if not (served_root / name / "zh_CN" / "index.html").is_file():
             _zoogen_build(zoo, served_root / name)

@@ -123,4 +123,4 @@ def test_translations_that_reuse_the_originals_markup_still_render(tmp_path: Pat
     assert "methods/rpn.html" in read_page(index).links and "RPN 的模型和结果见 RPN 页面。" in page_text(index)
     method = out / "zh_CN" / "methods" / "rpn.html"
     assert "https://arxiv.org/abs/1506.01497" in read_page(method).links and "论文：更快的 R-CNN" in page_text(method)
-    assert read_page(method).tables[0][0][0] == "主干网络"
+    assert read_page(method).tables[0][0][:2] == ["模型", "主干网络"]  # the model's name first

@@ -16,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = ROOT.parent / "shared" / "corpora"
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests" / "sitebuild"))
+from web_checkers import summarise, vnu_errors  # noqa: E402
 from zoo_shape import read, shape  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -121,3 +123,9 @@ def test_catalogs_hold_only_what_a_translator_translates(corpus: Path):
     messages = [line for path in catalogs for line in path.read_text(encoding="utf-8").splitlines()
                 if line.startswith('msgid "') and line != 'msgid ""']
     assert not [m for m in messages if re.search(r"\]\(|AP@|Top-1|Recall@", m)], messages[:20]
+
+
+def test_no_errors_from_the_nu_html_checker(corpus: Path):
+    """§5 on the corpora: every page of both languages (a grouped sidebar's captions included)."""
+    errors = vnu_errors(corpus / "build" / "html")
+    assert not errors, f"{len(errors)} vnu errors:\n{summarise(errors)}"

@@ -104,34 +104,41 @@ def _failure(error: Exception) -> str:
     if isinstance(error, NewConnectionError):
         return "refused connections" if "refused" in str(error).lower() else "could not be connected to"
     if isinstance(error, ReadTimeoutError):
-        return "did not answer in time"
+        return TIMED_OUT
     return "timed out connecting"
 
 
+TIMED_OUT = "did not answer in time"
+
+
 class DeadHosts:
-    """Per host, the URLs in a row that got no connection or answer; thread-safe."""
+    """Per host, the failures in a row without a connection or an answer; thread-safe.
+
+    A URL that got none after its retries counts once; a try that timed out counts on its own as well, so that a
+    host that accepts connections and never answers costs one read time-out, not one per URL and retry.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._lock = threading.Lock()
-        self._streak: dict[str, tuple[int, str]] = {}
+        self._streak: dict[str, tuple[int, str, str]] = {}
 
     def given_up(self, host: str) -> str | None:
         """The reason ``host`` is given up, or None."""
         with self._lock:
-            count, failure = self._streak.get(host, (0, ""))
+            count, failure, unit = self._streak.get(host, (0, "", ""))
         if self.limit and count >= self.limit:
-            return f"host {failure} for {self.limit} URLs in a row; not tried"
+            return f"host {failure} for {self.limit} {unit} in a row; not tried"
         return None
 
-    def failed(self, host: str, failure: str) -> None:
+    def failed(self, host: str, failure: str, unit: str = "URLs") -> None:
         with self._lock:
-            count, _ = self._streak.get(host, (0, ""))
-            self._streak[host] = (count + 1, failure)
+            count, _, _ = self._streak.get(host, (0, "", ""))
+            self._streak[host] = (count + 1, failure, unit)
 
     def answered(self, host: str) -> None:
         with self._lock:
-            if self._streak.get(host, (0, ""))[0] < (self.limit or 1 << 30):  # a host given up stays so
+            if self._streak.get(host, (0, "", ""))[0] < (self.limit or 1 << 30):  # a host given up stays so
                 self._streak.pop(host, None)
 
 
@@ -148,9 +155,12 @@ class _CappedRetry(Retry):
 
     def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
         error, pool = kwargs.get("error"), kwargs.get("_pool")
-        if (isinstance(error, Urllib3Timeout) and pool is not None and self.dead_hosts is not None
-                and self.dead_hosts.given_up(_pool_host(pool))):
-            raise MaxRetryError(pool, url or "", error)
+        silent = isinstance(error, Urllib3Timeout) and not isinstance(error, NewConnectionError)  # not a refusal
+        if silent and pool is not None and self.dead_hosts is not None:
+            host = _pool_host(pool)
+            self.dead_hosts.failed(host, TIMED_OUT, "tries")  # each silent try counts
+            if self.dead_hosts.given_up(host):
+                raise MaxRetryError(pool, url or "", error)
         return super().increment(method, url, *args, **kwargs)
 
     def new(self, **kwargs: object) -> _CappedRetry:
@@ -229,7 +239,8 @@ class LinkChecker:
             try:
                 result = self._check(target)
             except _NoAnswer as no_answer:
-                self.dead_hosts.failed(no_answer.host, no_answer.failure)
+                if no_answer.failure != TIMED_OUT:  # each timed-out try has counted already
+                    self.dead_hosts.failed(no_answer.host, no_answer.failure)
                 if no_answer.host != host:  # a redirect led there: the URL's own host answered
                     self.dead_hosts.answered(host)
                 return no_answer.result

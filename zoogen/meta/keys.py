@@ -7,6 +7,7 @@ treats ``_`` as a space and folds runs of white space.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 MODEL_INDEX_KEYS = ("Import", "Collections", "Models")
@@ -21,8 +22,9 @@ CODE_KEYS = ("URL", "Version")
 CONVERTED_FROM_KEYS = ("Weights", "Code")
 
 
+@lru_cache(maxsize=8192)
 def fold(key: str) -> str:
-    """The comparison form of a key."""
+    """The comparison form of a key (cached: the renderers and plots fold the same few keys again and again)."""
     return " ".join(key.replace("_", " ").split()).casefold()
 
 

@@ -8,6 +8,7 @@ expansion, so an alias bomb is answered in milliseconds, never by a time-out). T
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,25 @@ def _line(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
+_PARSED: dict[str, tuple[str, YamlDocument]] = {}  # path -> (its text, the document parsed from it)
+
+
 def load_yaml(path: Path) -> YamlDocument:
-    """Parse ``path`` safely; raise ``YamlError`` with the failing line."""
+    """Parse ``path`` safely; raise ``YamlError`` with the failing line.
+
+    A file whose text is the one parsed last time is not parsed again (``zoogen serve`` reloads the whole zoo
+    after each edit): the caller gets a copy of that document, free to change it.
+    """
     text = read_text(path)
+    known = _PARSED.get(str(path))
+    if known is None or known[0] != text:
+        known = text, _parse(path, text)
+        _PARSED[str(path)] = known
+    parsed = known[1]
+    return YamlDocument(path, copy.deepcopy(parsed.data), dict(parsed.lines), list(parsed.duplicate_keys))
+
+
+def _parse(path: Path, text: str) -> YamlDocument:
     try:
         check_size(text, path)
         loader = SafeLoader(text)

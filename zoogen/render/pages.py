@@ -54,9 +54,29 @@ class PageSet:
         return written
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the process, keyed by name and source checksum (Jinja's own check): each
+    rendering (one per language, again on every ``zoogen serve`` rebuild) skips parsing, and an edited
+    template is compiled anew."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _MemoryBytecodeCache()
+
+
 def _environment(names: Names, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=loader or jinja2.PackageLoader("zoogen", "templates"),
+        bytecode_cache=_COMPILED_TEMPLATES,
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Markdown: metafile text is escaped with the `md` filter
         keep_trailing_newline=True,

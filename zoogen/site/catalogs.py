@@ -38,7 +38,7 @@ def compile_checked(locale_dir: Path, language: str, target_root: Path, page_lin
     by_domain: dict[str, polib.POFile] = {}
     for path in sorted(source.rglob("*.po")) if source.is_dir() else []:
         page = path.relative_to(source).with_suffix("").as_posix()
-        checked = checked_catalog(path, page_links.get(page, {}))
+        checked = checked_catalog(path, page_links.get(page, {}), as_text=page == WORDS_DOMAIN)
         merged = by_domain.setdefault(page if page == WORDS_DOMAIN else domain(page), checked)
         if merged is not checked:  # several pages in one domain (gettext_compact)
             merged.extend(checked)
@@ -49,8 +49,12 @@ def compile_checked(locale_dir: Path, language: str, target_root: Path, page_lin
     return target_root
 
 
-def checked_catalog(path: Path, links: Mapping[str, str]) -> polib.POFile:
-    """The translated entries of the catalog at ``path``, each escaped where it adds markup (with a warning)."""
+def checked_catalog(path: Path, links: Mapping[str, str], *, as_text: bool = False) -> polib.POFile:
+    """The translated entries of the catalog at ``path``, each escaped where it adds markup (with a warning).
+
+    ``as_text``: the catalog's messages land as plain text (the shared words catalog: table cells, link texts),
+    where an escape would show; a translation that adds markup is left out instead, so the English stands.
+    """
     try:
         catalog = polib.pofile(str(path))
     except (OSError, ValueError) as error:  # polib raises OSError for a syntax error
@@ -59,14 +63,17 @@ def checked_catalog(path: Path, links: Mapping[str, str]) -> polib.POFile:
         return polib.POFile()
     checked = polib.POFile()  # written as UTF-8, whatever the file declared (polib read it in its charset)
     checked.metadata = {**catalog.metadata, "Content-Type": "text/plain; charset=UTF-8"}
-    for entry in catalog.translated_entries():
-        entry = polib.POEntry(msgid=entry.msgid, msgctxt=entry.msgctxt, msgstr=entry.msgstr,
-                              msgid_plural=entry.msgid_plural, msgstr_plural=dict(entry.msgstr_plural),
-                              linenum=entry.linenum)
+    for original in catalog.translated_entries():
+        entry = polib.POEntry(msgid=original.msgid, msgctxt=original.msgctxt, msgstr=original.msgstr,
+                              msgid_plural=original.msgid_plural, msgstr_plural=dict(original.msgstr_plural),
+                              linenum=original.linenum)
         if entry.msgid_plural:
             entry.msgstr_plural = {n: _checked(path, entry, text, links) for n, text in entry.msgstr_plural.items()}
         else:
             entry.msgstr = _checked(path, entry, entry.msgstr, links)
+        escaped = (entry.msgstr, entry.msgstr_plural) != (original.msgstr, dict(original.msgstr_plural))
+        if as_text and escaped:
+            continue  # as plain text its escapes would show: the English stands
         checked.append(entry)
     return checked
 

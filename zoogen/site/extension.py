@@ -118,14 +118,16 @@ def install_pages(app: Sphinx, options: BuildOptions, rendered: RenderedZoo) -> 
 
 
 def page_patterns(docnames: Iterable[str]) -> list[str]:
-    """Sphinx ``include_patterns`` for the pages: top-level pages by name, a folder of them as ``folder/*.md``.
+    """Sphinx ``include_patterns`` for the pages: top-level pages by name, a top folder of them (nested or not)
+    as ``folder/**.md``.
 
-    Sphinx matches every document against every pattern while it resolves each page's navigation; one
-    pattern per method page made that grow with the square of the zoo.
+    Sphinx compiles the patterns again for every entry of every toctree it resolves (each page's navigation):
+    one pattern per method page, or per nested folder (MMPose's ``methods/<task>/<algorithm>/<dataset>``),
+    made that grow with the square of the zoo.
     """
     top = sorted(f"{name}.md" for name in docnames if "/" not in name)
-    folders = sorted({name.rsplit("/", 1)[0] for name in docnames if "/" in name})
-    return [*top, *(f"{folder}/*.md" for folder in folders)]
+    folders = sorted({name.split("/", 1)[0] for name in docnames if "/" in name})
+    return [*top, *(f"{folder}/**.md" for folder in folders)]
 
 
 def _checked_locales(app: Sphinx, config: Config, rendered: RenderedZoo, options: BuildOptions) -> Path:
@@ -180,6 +182,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _generate, priority=400)
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()
+    app.setup_extension("zoogen.site.captions")  # captions as headings with a level (after the windowing)
     app.setup_extension("zoogen.plots.directive")  # zoo-plots
     app.setup_extension("zoogen.site.exports")  # zoo-exports, and the exports of a plain sphinx-build
     app.setup_extension("zoogen.site.data_table")  # zoo-data-table: the all-models table

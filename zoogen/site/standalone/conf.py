@@ -35,4 +35,5 @@ html_theme = "sphinx_rtd_theme"
 html_static_path: list[str] = []
 templates_path: list[str] = []
 html_show_sourcelink = False
+html_use_index = False  # a zoo has no index entries; genindex.html was rewritten on every serve rebuild
 html_copy_source = False
