@@ -3,8 +3,6 @@
 Read the Docs runs ``sphinx-build`` on this folder for the English project and its Chinese translation.
 """
 
-import os
-
 from zoogen.site.standalone.conf import *  # noqa: F403
 
-zoogen_zoo = os.environ.get("ZOOGEN_ZOO", "zoo_meta")
+zoogen_zoo = "zoo_meta"  # $ZOOGEN_ZOO wins (zoogen.site.context)

@@ -233,13 +233,11 @@ Read the Docs runs ``sphinx-build`` on this folder for the English project and i
 extension (zoogen's docs/sphinx-extension.md).
 """
 
-import os
-
 # The extensions (MyST, zoogen.sphinx), theme and language settings of a zoogen site.
 from zoogen.site.standalone.conf import *  # noqa: F403
 
 zoogen_zoo = {json.dumps(zoo)}  # the folder of model-index.yml, relative to this file
-zoogen_results = os.environ.get("ZOOGEN_RESULTS", {json.dumps(os.path.join(zoo, "results"))})  # verification records
+zoogen_results = {json.dumps(os.path.join(zoo, "results"))}  # verification records ($ZOOGEN_RESULTS wins)
 # The languages published (the English project and its Simplified Chinese translation project): each page links
 # to itself in the other. Without a translation project, keep only "en".
 zoogen_languages = ["en", "zh_CN"]

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from zoogen.cli import cli
 from zoogen.meta import load_zoo
-from zoogen.meta.zooinfo import LINKS_ENVIRONMENT
 from zoogen.project import repository_root
 
 METAFILE = """\
@@ -130,11 +129,10 @@ def test_paths_inside_the_repository_stay_allowed(repo: Path):
     assert loaded.zoo.info.links_report == (repo / "locales" / "links.json").resolve()
 
 
-def test_a_links_report_from_the_command_line_may_point_anywhere(repo: Path, tmp_path: Path, monkeypatch):
+def test_a_links_report_from_the_command_line_may_point_anywhere(repo: Path, tmp_path: Path):
     elsewhere = tmp_path / "outside" / "links.json"
-    monkeypatch.setenv(LINKS_ENVIRONMENT, str(elsewhere))  # what `zoogen build --links FILE` sets
     write_zoo_yml(repo, "links_report: ../../../outside/y.json\n")  # --links wins: zoo.yml's is not used
-    loaded = load_zoo(zoo_of(repo), strict=True)
+    loaded = load_zoo(zoo_of(repo), strict=True, links_report=elsewhere)  # what `zoogen build --links FILE` passes
     assert loaded.errors == [] and loaded.zoo.info.links_report == elsewhere.resolve()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -24,8 +23,8 @@ def _report(diagnostics: list[Diagnostic]) -> None:
         click.secho(str(diagnostic), err=True, fg="red" if diagnostic.level == "error" else "yellow")
 
 
-def _load(zoo: Path, strict: bool, configs_root: Path | None = None) -> LoadedZoo:
-    loaded = load_zoo(zoo, strict=strict, configs_root=configs_root)
+def _load(zoo: Path, strict: bool, configs_root: Path | None = None, links_report: Path | None = None) -> LoadedZoo:
+    loaded = load_zoo(zoo, strict=strict, configs_root=configs_root, links_report=links_report)
     _report(loaded.diagnostics)
     if loaded.errors:
         click.secho(f"{len(loaded.errors)} error(s) in {zoo}", err=True, fg="red")
@@ -103,13 +102,11 @@ def _stale(loaded: LoadedZoo, results: Path, configs_root: Path | None) -> list[
 def build_command(lang: str, zoo: Path, out: Path, results: Path, links_report: Path | None, no_wait: bool,
                   strict: bool) -> None:
     """Validate the zoo and build its site with Sphinx (warnings are errors)."""
-    from zoogen.meta.zooinfo import LINKS_ENVIRONMENT
     from zoogen.render.links import dead_urls
     from zoogen.site.build import build_site
 
-    if links_report is not None:  # read where the zoo is loaded: here, and in the Sphinx runs
-        os.environ[LINKS_ENVIRONMENT] = str(links_report.resolve())
-    loaded = _load(zoo, strict)
+    links_report = links_report.resolve() if links_report is not None else None
+    loaded = _load(zoo, strict, links_report=links_report)
     try:
         dead_urls(loaded.zoo.info.links_report)  # a broken report: one error before any build
     except ZoogenError as error:
@@ -125,7 +122,8 @@ def build_command(lang: str, zoo: Path, out: Path, results: Path, links_report: 
     try:
         built = build_site(zoo.resolve(), out, languages,
                            results=results.resolve() if results.is_dir() else None, strict=strict,
-                           wait=not no_wait, on_wait=lambda message: click.echo(f"zoogen: {message}", err=True))
+                           links_report=links_report, wait=not no_wait,
+                           on_wait=lambda message: click.echo(f"zoogen: {message}", err=True))
     except ZoogenError as error:
         _fail(error)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the staging is gone, the last good site stays

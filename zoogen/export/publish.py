@@ -108,11 +108,8 @@ def _swap(new: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def stage_exports(zoo: Path, results: Path | None, strict: bool, staging: Path) -> Path:
+def stage_exports(zoo: Zoo, records: Mapping[str, list[VerificationRecord]], staging: Path) -> Path:
     """Write the exports of ``zoo`` into ``staging/exports`` for `zoogen build` to swap in beside the languages."""
-    from zoogen.plots.source import zoo_data
-
-    loaded, records = zoo_data(zoo, results, strict)
     target = staging / "exports"
-    write_exports(loaded, target, records)
+    write_exports(zoo, target, records)
     return target

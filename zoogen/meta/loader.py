@@ -41,16 +41,18 @@ class LoadedZoo:
         return [d for d in self.diagnostics if d.level == "warning"]
 
 
-def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | None = None) -> LoadedZoo:
+def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | None = None,
+             links_report: Path | None = None) -> LoadedZoo:
     """Load a model index (a ``model-index.yml`` or the folder holding it).
 
     Never raises for bad input: every problem becomes a diagnostic; warnings are errors when ``strict``.
+    ``links_report`` (``zoogen build --links``) replaces zoo.yml's ``links_report``.
     """
     path = Path(path)
     index = path / INDEX_FILE if path.is_dir() else path
     diags = Diagnostics(strict=strict)
     try:
-        return _load(index, diags, configs_root)
+        return _load(index, diags, configs_root, links_report)
     except Exception as exc:  # noqa: BLE001 - last resort: a bug must still name the zoo, never end in a traceback
         diags.error(f"zoogen failed while reading this zoo ({type(exc).__name__}: {exc}); please report it",
                     Location(index, 1))
@@ -58,9 +60,9 @@ def load_zoo(path: Path | str, *, strict: bool = False, configs_root: Path | Non
         return LoadedZoo(zoo, diags.items)
 
 
-def _load(index: Path, diags: Diagnostics, configs_root: Path | None) -> LoadedZoo:
+def _load(index: Path, diags: Diagnostics, configs_root: Path | None, links_report: Path | None) -> LoadedZoo:
     root = index.parent
-    info = load_zoo_info(root, load_registry(), diags)
+    info = load_zoo_info(root, load_registry(), diags, links_report)
     registry = load_registry().extended(info.registry_overrides)
     unknown = UnknownNames()
     methods = []

@@ -6,7 +6,6 @@ and falls back to its default, so every wrong field of one file is reported in o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +23,28 @@ from zoogen.project import repository_root
 ZOO_FILE = "zoo.yml"
 
 
-def load_zoo_info(root: Path, registry: Registry, diags: Diagnostics) -> ZooInfo:
-    """Read ``root/zoo.yml``; a zoo without one gets the defaults."""
+def load_zoo_info(root: Path, registry: Registry, diags: Diagnostics, links_report: Path | None = None) -> ZooInfo:
+    """Read ``root/zoo.yml``; a zoo without one gets the defaults. ``links_report`` wins over zoo.yml's."""
     path = root / ZOO_FILE
+
+    def defaults() -> ZooInfo:
+        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags),
+                       links_report=links_report.resolve() if links_report else None)
+
     if not path.is_file():
-        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags))
+        return defaults()
     try:
         doc = load_yaml(path)
     except YamlError as exc:
         diags.error(str(exc), exc.location)
-        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags))
+        return defaults()
     doc.warn_duplicate_keys(diags)
     data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         diags.error(f"zoo.yml should be a mapping of settings, got {_kind(data)}", doc.at())
-        return ZooInfo(locale_dir=_locale_dir(root, None, Location(path, 1), diags))
+        return defaults()
     spec = _validate(doc, data, diags)
-    return _info(spec, root, doc, registry, diags)
+    return _info(spec, root, doc, registry, diags, links_report)
 
 
 def _locale_dir(root: Path, written: str | None, where: Location, diags: Diagnostics) -> Path | None:
@@ -87,20 +91,19 @@ def _without(data: dict[str, Any], wrong: list[tuple[tuple[Any, ...], str]]) -> 
     return data
 
 
-LINKS_ENVIRONMENT = "ZOOGEN_LINKS"  # set by `zoogen build --links FILE`; wins over zoo.yml's links_report
-
-
-def _links_report(root: Path, configured: str | None, where: Location, diags: Diagnostics) -> Path | None:
-    """The link-health report whose dead links the tables mark: ``$ZOOGEN_LINKS`` (the command line's
-    ``--links``: anywhere), else zoo.yml's (inside the repository: `zoogen links` writes it)."""
-    if os.environ.get(LINKS_ENVIRONMENT):
-        return Path(os.environ[LINKS_ENVIRONMENT]).resolve()
+def _links_report(root: Path, configured: str | None, where: Location, diags: Diagnostics,
+                  given: Path | None) -> Path | None:
+    """The link-health report whose dead links the tables mark: the one ``given`` (``zoogen build --links``,
+    a Sphinx run's ``zoogen_links``: anywhere), else zoo.yml's (inside the repository: `zoogen links` writes it)."""
+    if given is not None:
+        return given.resolve()
     if not configured:
         return None
     return repository_path(root, configured, repository_root(root), where, "links_report", diags)
 
 
-def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diags: Diagnostics) -> ZooInfo:
+def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diags: Diagnostics,
+          links_report: Path | None) -> ZooInfo:
     info = ZooInfo(
         title=spec.title,
         intro=spec.intro,
@@ -110,7 +113,7 @@ def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diag
         group_by_tasks=spec.table.group_by != "dataset",
         footer=spec.footer.strip() if spec.footer else None,
         mirrors=[Mirror(m.primary, m.mirror) for m in spec.mirrors],
-        links_report=_links_report(root, spec.links_report, doc.at("links_report"), diags),
+        links_report=_links_report(root, spec.links_report, doc.at("links_report"), diags, links_report),
         registry_overrides=spec.registry.model_dump(exclude_unset=True),
         trusted_prose=frozenset(spec.trusted_prose),
     )

@@ -1,14 +1,14 @@
-"""The ``zoo-plots`` and ``zoo-exports`` Sphinx directives: plots and export links in the page's language.
+"""The ``zoo-plots`` Sphinx directive: the accuracy plots in the page's language.
 
 ``zoo-plots`` without an argument draws the overview's plots (every model); with a method id, that method's.
 It draws nothing when no task and dataset has three comparable points. The SVG and caption are one raw HTML
-node, so no plot text enters a page's gettext catalog; the words come from `zoogen.plots.words`.
+node, so no plot text enters a page's gettext catalog; the words come from `zoogen.plots.words`. The zoo and its
+records come from the build's context (`zoogen.site.context`).
 """
 
 from __future__ import annotations
 
 import gettext
-import html
 from collections import OrderedDict
 from functools import cache
 from pathlib import Path
@@ -16,17 +16,14 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from zoogen.errors import ZoogenError
-from zoogen.export.files import EXPORTS_DIR, csv_name, task_datasets
 from zoogen.plots.anchors import ANCHOR_ROLE, row_anchor
 from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
-from zoogen.plots.source import ZooData, zoo_data
 from zoogen.plots.svg import LinkFor, figure_key, render_figure
 from zoogen.plots.words import Words
 from zoogen.records import record_path
+from zoogen.site.context import BuildOptions, build_context, builder_of, note_builder
 
 WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
 
@@ -67,32 +64,12 @@ def _words(config: Any, srcdir: str) -> Words:
     return Words(language, _catalog(tuple(config.locale_dirs), language, srcdir))
 
 
-def _zoo(app: Sphinx) -> ZooData:
-    """The zoo and its records; raises `ZoogenError` naming the problem."""
-    config = app.config
-    confdir = Path(app.confdir)
-    results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
-    return zoo_data((confdir / config.zoogen_zoo).resolve(), results, config.zoogen_strict)
-
-
-def _zoo_of(directive: SphinxDirective) -> ZooData:
-    try:
-        return _zoo(directive.env.app)
-    except ZoogenError as error:
-        raise directive.error(f"zoogen: {error}") from None
-
-
-def _pages_root(config: Any) -> str:
-    pages_dir = (getattr(config, "zoogen_pages_dir", "") or "").strip("/")
-    return f"{pages_dir}/" if pages_dir else ""
-
-
-def _figures(plots: list[Plot], words: Words, builder: Any, docname: str, root: str) -> str:
+def _figures(plots: list[Plot], words: Words, builder: Any, docname: str, options: BuildOptions) -> str:
     """The plots' figures for page ``docname``, each point linking to its row on its method page."""
 
     def link_for(plot: Plot) -> Any:
         def link(point: PlotPoint) -> str:
-            target = f"{root}{METHODS_DIR}/{point.method}"
+            target = options.docname(f"{METHODS_DIR}/{point.method}")
             uri = builder.get_relative_uri(docname, target) if target != docname else ""
             return f"{uri}#{row_anchor(point.model, plot.dataset)}"
         return link
@@ -120,27 +97,27 @@ class ZooPlots(SphinxDirective):
     final_argument_whitespace = True
     has_content = False
 
-    def _results_dir(self) -> Path:
-        return (Path(self.env.app.confdir) / (self.config.zoogen_results or "results")).resolve()
-
     def run(self) -> list[nodes.Node]:
-        if not self.config.zoogen_plots or self.env.app.builder.format != "html":  # gettext: no plots
+        context = build_context(self.env)
+        builder = builder_of(self.env)
+        if not context.options.plots or builder is None or builder.format != "html":  # gettext: no plots
             return []
         if not self.arguments:  # the overview shows every method: drawn when the page is written
             _overview_docs(self.env).add(self.env.docname)
             return [plot_html(html="", overview=True)]
-        zoo, records = _zoo_of(self)
+        zoo, records, results = context.zoo, context.records, context.options.results
         methods = [m for m in zoo.methods if m.id == self.arguments[0]]
         for method in methods:  # an incremental build redraws the plot when a metafile or record changes
             self.env.note_dependency(str(method.metafile))
-        for model in (model for method in methods for model in method.models if model.name in records):
-            for record in records[model.name]:
-                self.env.note_dependency(str(record_path(self._results_dir(), model.name, record.tag)))
+        if results is not None:
+            for model in (model for method in methods for model in method.models if model.name in records):
+                for record in records[model.name]:
+                    self.env.note_dependency(str(record_path(results, model.name, record.tag)))
         plots = method_plots(zoo, self.arguments[0], records)
         if not plots:
             return []
-        figures = _figures(plots, _words(self.config, str(self.env.srcdir)), self.env.app.builder,
-                           self.env.docname, _pages_root(self.config))
+        figures = _figures(plots, _words(self.config, str(self.env.srcdir)), builder, self.env.docname,
+                           context.options)
         return [plot_html(html=f'<div class="zoo-plots">\n{figures}</div>\n')]
 
 
@@ -162,12 +139,9 @@ def draw_overview(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     placeholders = [node for node in doctree.findall(plot_html) if node.get("overview")]
     if not placeholders:
         return
-    try:
-        zoo, records = _zoo(app)
-    except ZoogenError as error:
-        raise ExtensionError(f"zoogen: {error}") from None
-    plots = overview_plots(zoo, records)
-    figures = _figures(plots, _words(app.config, str(app.srcdir)), app.builder, docname, _pages_root(app.config))
+    context = build_context(app)
+    plots = overview_plots(context.zoo, context.records)
+    figures = _figures(plots, _words(app.config, str(app.srcdir)), app.builder, docname, context.options)
     for node in placeholders:
         if plots:
             node["html"] = f'<div class="zoo-plots">\n{figures}</div>\n'
@@ -188,52 +162,6 @@ def _merge_overview(app: Sphinx, env: Any, docnames: set[str], other: Any) -> No
     _overview_docs(env).update(_overview_docs(other) & docnames)
 
 
-class ZooExports(SphinxDirective):
-    """``zoo-exports``: links to the exports (``zoogen_exports_url``, else those written into the output)."""
-
-    has_content = False
-
-    def run(self) -> list[nodes.Node]:
-        zoo, _ = _zoo_of(self)
-        to_root = "../" * self.env.docname.count("/")  # from this page to the output folder
-        base = self.config.zoogen_exports_url
-        if base is None:  # a plain Sphinx build: `write_exports_into_output` puts them at <outdir>/exports/
-            base = f"{to_root}{EXPORTS_DIR}/"
-        elif not base.startswith(("/", "http://", "https://")):  # relative to the output folder
-            base = to_root + base.rstrip("/") + "/"
-
-        words = _words(self.config, str(self.env.srcdir))
-
-        def a(href: str, text: str) -> str:
-            return f'<a class="reference external" href="{html.escape(base + href)}">{html.escape(text)}</a>'
-
-        csvs = ", ".join(a(csv_name(task, dataset), f"{words.term('tasks', task)} / {words.term('datasets', dataset)}")
-                         for task, dataset in task_datasets(zoo))
-        def say(english: str) -> str:
-            return html.escape(words(english))
-
-        items = [
-            f"{a('models.json', 'models.json')}: {say('all models with every result, published and re-measured')}"
-            f" ({a('models.schema.json', words('its JSON Schema'))})",
-            f"{say('one CSV per task and dataset')}: {csvs}",
-            f"{a('index.html', 'model-index/')}: {say('Hugging Face model-card metadata per model')}",
-        ]
-        body = "".join(f"<li>{item}</li>" for item in items)
-        text = (f'<div class="zoo-exports"><p><strong>{html.escape(words("Data of this zoo"))}</strong> '
-                f'({a("index.html", words("all files"))})</p><ul>{body}</ul></div>\n')
-        return [nodes.raw("", text, format="html")]
-
-
-def write_exports_into_output(app: Sphinx, exception: BaseException | None) -> None:
-    """Without ``zoogen_exports_url`` (a plain ``sphinx-build``, Read the Docs) the exports go into the output."""
-    if exception is not None or app.config.zoogen_exports_url is not None or app.builder.format != "html":
-        return
-    from zoogen.export.publish import write_exports
-
-    zoo, records = _zoo(app)
-    write_exports(zoo, Path(app.outdir) / EXPORTS_DIR, records)
-
-
 def anchor_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: dict[str, Any] | None = None,
                 content: list[str] | None = None) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """``{zoo-anchor}`id```: an empty ``<span id>`` that plot points link to (see `anchors.anchor_markup`)."""
@@ -241,18 +169,14 @@ def anchor_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, o
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Where the exports are, relative to the output folder (or a URL). zoogen build: "../exports/", published
-    # once beside the languages. None: written into the output folder by this extension.
-    app.add_config_value("zoogen_exports_url", None, "env", (str, type(None)))
-    app.connect("build-finished", write_exports_into_output)
     app.add_config_value("zoogen_plots", True, "env", bool)  # False: no accuracy/speed plots
     app.add_node(plot_html, html=(_visit_plot_html, None), latex=(_skip, None), text=(_skip, None),
                  man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("zoo-plots", ZooPlots)
+    app.connect("builder-inited", note_builder)
     app.add_role(ANCHOR_ROLE, anchor_role)
     app.connect("doctree-resolved", draw_overview)
     app.connect("env-get-updated", rewrite_overview)
     app.connect("env-purge-doc", _purge_overview)
     app.connect("env-merge-info", _merge_overview)
-    app.add_directive("zoo-exports", ZooExports)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

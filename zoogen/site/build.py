@@ -24,12 +24,12 @@ from importlib import resources
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
+from typing import cast
 
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import stage_exports
 from zoogen.permissions import make_public
-from zoogen.plots.source import share_loaded
 from zoogen.site.languages import LANGUAGES
 from zoogen.site.output import (
     LEGACY_STAGING,
@@ -41,7 +41,7 @@ from zoogen.site.output import (
     write_failure,
     write_text_atomic,
 )
-from zoogen.site.source import RenderedZoo, provided, render_zoo
+from zoogen.site.source import RENDERED_SETTING, RenderedZoo, render_zoo
 
 REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8"><title>Model Zoo</title>
@@ -93,18 +93,21 @@ def cache_dir(out_dir: Path) -> Path:
 
 
 def confoverrides(zoo: Path, results: Path | None, language: str, strict: bool,
-                  languages: Sequence[str] = ()) -> dict[str, object]:
+                  languages: Sequence[str] = (), links_report: Path | None = None) -> dict[str, object]:
     """Sphinx settings of one language's build; ``languages``: all those built (the switch links to them)."""
     return {"language": language, "zoogen_zoo": str(zoo), "zoogen_results": str(results or ""),
-            "zoogen_strict": strict, "zoogen_languages": list(languages or [language])}
+            "zoogen_links": str(links_report or ""), "zoogen_strict": strict,
+            "zoogen_languages": list(languages or [language])}
 
 
-def new_sphinx(source: Path, html: Path, doctrees: Path, overrides: dict[str, object], *,
+def new_sphinx(source: Path, html: Path, doctrees: Path, overrides: dict[str, object], rendered: RenderedZoo, *,
                fresh: bool, warnings: io.StringIO):
-    """A Sphinx application with the package's configuration; warnings are errors, reported at the end."""
+    """A Sphinx application with the package's configuration, building ``rendered`` (the zoo as the calling
+    command rendered it, handed over as a setting); warnings are errors, reported at the end."""
     from sphinx.application import Sphinx
 
-    return Sphinx(source, standalone_conf_dir(), html, doctrees, "html", confoverrides=overrides,
+    return Sphinx(source, standalone_conf_dir(), html, doctrees, "html",
+                  confoverrides={**overrides, RENDERED_SETTING: rendered},
                   status=None, warning=warnings, freshenv=fresh, warningiserror=True, keep_going=True)
 
 
@@ -129,8 +132,9 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def build_one(source: Path, html: Path, doctrees: Path, overrides: dict[str, object]) -> float:
-    """A fresh build of one language; returns its wall time. Raises `ZoogenError` with Sphinx's messages."""
+def build_one(source: Path, html: Path, doctrees: Path, overrides: dict[str, object], rendered: RenderedZoo) -> float:
+    """A fresh build of one language from ``rendered``; returns its wall time. Raises `ZoogenError` with
+    Sphinx's messages."""
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -138,7 +142,7 @@ def build_one(source: Path, html: Path, doctrees: Path, overrides: dict[str, obj
     warnings = io.StringIO()
     try:  # as sphinx-build does: docutils' registries restored afterwards
         with patch_docutils(standalone_conf_dir()), docutils_namespace(), fewer_collections():
-            app = new_sphinx(source, html, doctrees, overrides, fresh=True, warnings=warnings)
+            app = new_sphinx(source, html, doctrees, overrides, rendered, fresh=True, warnings=warnings)
             app.build()
     except SphinxError as error:
         raise sphinx_failure(warnings, error) from None
@@ -169,7 +173,7 @@ def available_cores() -> int:
 
 
 def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: Path | None,
-               strict: bool, jobs: int | None = None, wait: bool = True,
+               strict: bool, links_report: Path | None = None, jobs: int | None = None, wait: bool = True,
                on_wait: Callable[[str], None] | None = None) -> list[BuildResult]:
     """Render the zoo once, build every language into staging, then swap each into ``out_dir/<language>``.
 
@@ -177,7 +181,8 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
     process of its own, started before the rendering and sent it (`EarlyBuilds`); with one, here, in turn.
     One build at a time writes to ``out_dir`` (another one: wait, saying so through ``on_wait``, or fail
     when not ``wait``); a failure of any kind, SIGTERM included, leaves the last good site and no staging
-    (`zoogen.site.output`).
+    (`zoogen.site.output`). ``links_report``: the link-health report whose dead links the tables mark
+    (default: zoo.yml's).
     """
     zoo = zoo.resolve()
     try:
@@ -193,7 +198,7 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
         early = EarlyBuilds(languages) if parallel else None
         finished = False
         try:
-            built = _build(zoo, out_dir, cache, staging, languages, results, strict, early)
+            built = _build(zoo, out_dir, cache, staging, languages, results, strict, links_report, early)
             finished = True
             return built
         except OSError as error:
@@ -204,30 +209,28 @@ def build_site(zoo: Path, out_dir: Path, languages: Sequence[str], *, results: P
 
 
 def _build(zoo: Path, out_dir: Path, cache: Path, staging: Path, languages: Sequence[str], results: Path | None,
-           strict: bool, early: EarlyBuilds | None) -> list[BuildResult]:
-    rendered = render_zoo(zoo, results, strict)
-    share_loaded(zoo, results, strict, (rendered.zoo, rendered.records))  # for the plots and the exports
+           strict: bool, links_report: Path | None, early: EarlyBuilds | None) -> list[BuildResult]:
+    rendered = render_zoo(zoo, results, strict, links_report)
     source = cache / "src"
     rendered.pages.write(source)  # unchanged pages keep their files (and times)
     _remove_stale_pages(source, rendered.pages.pages)
     jobs_args = {language: (source, staging / language / "html", staging / language / "doctrees",
-                            {**confoverrides(zoo, results, language, strict, languages),
+                            {**confoverrides(zoo, results, language, strict, languages, links_report),
                              "zoogen_exports_url": f"../{EXPORTS_DIR}/"}) for language in languages}
     exports: list[Path] = []
 
     def stage_language_neutral() -> None:  # the exports, at the site's root: while the languages build
         try:
-            exports.append(stage_exports(zoo, results, strict, staging))
+            exports.append(stage_exports(rendered.zoo, rendered.records, staging))
         except ZoogenError as error:
             if isinstance(error.__cause__, OSError):  # a full disk: said once, for the whole site
                 raise error.__cause__ from None
             raise
 
     if early is not None:
-        seconds = early.build((zoo, results, strict), rendered, jobs_args, meanwhile=stage_language_neutral)
+        seconds = early.build(rendered, jobs_args, meanwhile=stage_language_neutral)
     else:
-        with provided(zoo, results, strict, rendered):
-            seconds = {language: build_one(*args) for language, args in jobs_args.items()}
+        seconds = {language: build_one(*args, rendered) for language, args in jobs_args.items()}
         stage_language_neutral()
     built = [BuildResult(language, out_dir / language, seconds[language]) for language in languages]
     for result in built:
@@ -258,18 +261,18 @@ class EarlyBuilds:
             child.close()
             self.processes[language] = (process, parent)
 
-    def build(self, key: tuple[Path, Path | None, bool], rendered: RenderedZoo,
-              jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]],
+    def build(self, rendered: RenderedZoo, jobs: dict[str, tuple[Path, Path, Path, dict[str, object]]],
               meanwhile: Callable[[], None]) -> dict[str, float]:
-        """Send each process the rendering of the zoo ``key`` names (zoo, results, strict) and its build;
-        ``meanwhile`` runs here once a core is free (the first language to finish leaves one to the last)."""
+        """Send each process the rendering of the zoo and its build; ``meanwhile`` runs here once a core is free
+        (the first language to finish leaves one to the last)."""
         for language, (_, conn) in self.processes.items():
-            conn.send((key, rendered, jobs[language]))
+            conn.send((rendered, jobs[language]))
         outcomes: dict[str, tuple[str, object]] = {}
         waiting = {conn: language for language, (_, conn) in self.processes.items()}
         while waiting and not outcomes and len(waiting) >= available_cores():  # every core busy: wait for one
-            for conn in connection_wait(list(waiting)):
-                outcomes[waiting.pop(conn)] = _receive(conn)  # type: ignore[index]
+            for ready in connection_wait(list(waiting)):
+                finished = cast(Connection, ready)  # one of `waiting`
+                outcomes[waiting.pop(finished)] = _receive(finished)
         meanwhile()
         for conn, language in waiting.items():
             outcomes[language] = _receive(conn)
@@ -300,22 +303,18 @@ def _receive(conn: Connection) -> tuple[str, object]:
 
 def _early_language(conn: Connection, language: str) -> None:
     """Child: warm up what this language needs, then build the rendering it is sent."""
-    from zoogen.plots.source import share_loaded
     from zoogen.site.languages import normalise_language
     from zoogen.site.segmenter import load_segmenter
-    from zoogen.site.source import provided
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a SIGTERM here ends this process
     if normalise_language(language).startswith("zh"):
         load_segmenter()
     try:
-        key, rendered, args = conn.recv()
+        rendered, (source, html, doctrees, overrides) = conn.recv()
     except EOFError:  # the parent gave up (bad zoo): nothing to build
         return
-    share_loaded(*key, (rendered.zoo, rendered.records))  # for the plots and the export links
     try:
-        with provided(*key, rendered):
-            conn.send(("ok", build_one(*args)))
+        conn.send(("ok", build_one(source, html, doctrees, overrides, rendered)))
     except (ZoogenError, OSError) as error:  # OSError: a full disk, named by the parent
         conn.send(("error", error))
     except BaseException:  # noqa: BLE001 - a bug: its traceback, in the parent

@@ -138,15 +138,17 @@ def registry_words(language: str) -> dict[str, str]:
     return {word: text for word, term in words.items() if (text := getattr(term, language, None))}
 
 
-def localise(app: Sphinx, config: Config, pages: PageSet, title: str, locale_dir: Path | None) -> None:
+def localise(app: Sphinx, config: Config, pages: PageSet, title: str,
+             locale_dir: Path | None) -> dict[str, dict[str, str]]:
     """Site name, page title and footer in the build's language; the built-in catalog after the zoo's own.
 
     Call on ``config-inited`` once ``config.locale_dirs`` holds the zoo's catalogs. The catalogs are build
-    state: they go into Sphinx's doctree folder, never into the published output.
+    state: they go into Sphinx's doctree folder, never into the published output. Returns the data cells'
+    text in the build's language, by page (for `DataTableCells`).
     """
     language = normalise_language(config.language)
     pages_dir = config.zoogen_pages_dir.strip("/")
-    app.zoogen_cell_text = {}  # type: ignore[attr-defined]
+    cell_text: dict[str, dict[str, str]] = {}
     translated = pages.localised.get(language)
     if translated is not None:
         catalog = builtin_catalog(pages, translated, pages_dir)
@@ -154,9 +156,9 @@ def localise(app: Sphinx, config: Config, pages: PageSet, title: str, locale_dir
                               lambda docname: docname_to_domain(docname, config.gettext_compact),
                               {**catalog.link_words, **registry_words(language)})
         config.locale_dirs = [*config.locale_dirs, str(root)]
-        app.zoogen_cell_text = catalog.cells  # type: ignore[attr-defined]
+        cell_text = catalog.cells
     if pages_dir:  # inside another site: its name, title and footer are its own
-        return
+        return cell_text
     site_name = catalog_text(locale_dir, language, "index", title)
     if site_name == title and translated is not None and translated.title:  # zoogen's words: "mmpose 模型库"
         site_name = translated.title
@@ -168,3 +170,4 @@ def localise(app: Sphinx, config: Config, pages: PageSet, title: str, locale_dir
         if footer == pages.footer and translated is not None and translated.footer:
             footer = translated.footer  # a holder zoogen named: "mmpose 的作者"
         config.copyright = footer
+    return cell_text

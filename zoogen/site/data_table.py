@@ -24,6 +24,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import clean_astext
 
 from zoogen.render.markup import SPECIAL, split_row
+from zoogen.site.context import build_context, builder_of, has_build_context, note_builder
 from zoogen.site.transforms import words_catalog
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,8 @@ class ZooDataTable(SphinxDirective):
         lines = [line for line in self.content if line.strip()]
         head, body = lines[:3], lines[3:]
         rows = None
-        if self.env.app.builder.format == "html" and len(head) == 3:
+        builder = builder_of(self.env)
+        if builder is not None and builder.format == "html" and len(head) == 3:
             columns = len(split_row(head[1]))
             rows = parse_rows(body, columns)
         if rows is None:  # MyST's own parse of the whole table
@@ -121,7 +123,7 @@ class ZooDataTable(SphinxDirective):
         shared words catalog."""
         config = self.config
         words = words_catalog(tuple(config.locale_dirs), config.language or "en", str(self.env.srcdir))
-        cell_text = getattr(self.env.app, "zoogen_cell_text", {}).get(self.env.docname, {})
+        cell_text = build_context(self.env).cell_text.get(self.env.docname, {}) if has_build_context(self.env) else {}
         localised = []
         for row in rows:
             cells = []
@@ -175,4 +177,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(data_rows, html=(_visit_data_rows, None), latex=(_skip, None), text=(_skip, None),
                  man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("zoo-data-table", ZooDataTable)
+    app.connect("builder-inited", note_builder)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -19,21 +19,29 @@ from sphinx.util.i18n import docname_to_domain
 
 from zoogen import __version__
 from zoogen.errors import ZoogenError
-from zoogen.project import repository_root
 from zoogen.site.builtin import localise
 from zoogen.site.catalogs import CHECKED_LOCALES, compile_checked
+from zoogen.site.context import (
+    RENDERED_SETTING,
+    BuildContext,
+    BuildOptions,
+    build_context,
+    build_options,
+    prose_trust,
+    set_build_context,
+    take_rendered,
+)
 from zoogen.site.languages import (
     LANGUAGE_NAMES,
     LanguageSites,
     alternate_links,
     language_sites,
     language_tag,
-    normalise_language,
 )
 from zoogen.site.navigation import windowed_navigation
-from zoogen.site.prose import ProseTrust, note_trust, setup_prose
+from zoogen.site.prose import setup_prose
 from zoogen.site.segmenter import quiet_jieba
-from zoogen.site.source import RenderedZoo, is_provided, rendered_zoo
+from zoogen.site.source import RenderedZoo, render_zoo
 from zoogen.site.table_messages import PlainMessages, RestoreDataTables
 from zoogen.site.transforms import DataTableCells, TranslatedReferenceLinks
 
@@ -44,32 +52,42 @@ logger = logging.getLogger(__name__)
 
 
 def _generate(app: Sphinx, config: Config) -> None:
-    confdir = Path(app.confdir)
-    zoo_path = (confdir / config.zoogen_zoo).resolve()
-    results = (confdir / config.zoogen_results).resolve() if config.zoogen_results else None
-    try:
-        rendered = rendered_zoo(zoo_path, results, config.zoogen_strict)
-    except ZoogenError as error:
-        raise ConfigError(f"zoogen: {error}") from None
-    if config.zoogen_report_warnings and not is_provided(zoo_path, results, config.zoogen_strict):
-        report_warnings(rendered)
+    """``config-inited``: resolve the build's context (rendering the zoo unless a zoogen command did), write
+    the pages, and set what the site takes from the zoo (title, catalogs, static files)."""
+    options = build_options(Path(app.confdir), config)
+    rendered = take_rendered(config)
+    if rendered is None:  # a plain sphinx-build: render here, and report the zoo's warnings in Sphinx's log
+        try:
+            rendered = render_zoo(options.zoo, options.results, options.strict, options.links_report)
+        except ZoogenError as error:
+            raise ConfigError(f"zoogen: {error}") from None
+        if options.report_warnings:
+            report_warnings(rendered)
     enable_myst_extensions(config)
-    install_pages(app, rendered)
+    page_links = install_pages(app, options, rendered)
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     config.templates_path = [*config.templates_path, str(TEMPLATES_DIR)]
-    if (config.language or "").startswith("zh") and "dict" not in config.html_search_options:
+    if options.language.startswith("zh") and "dict" not in config.html_search_options:
         # Sphinx's default re-adds jieba's whole built-in dictionary as a user dictionary on every build
         # (about 2 s); jieba loads that dictionary anyway.
         config.html_search_options = {**config.html_search_options, "dict": ""}
         quiet_jieba()
-    pages_dir = config.zoogen_pages_dir.strip("/")
     locale_dir = rendered.locale_dir
-    if not pages_dir:  # the zoo is the whole site
+    if not options.pages_dir:  # the zoo is the whole site
         config.project = rendered.title
         config.locale_dirs = []
     if locale_dir and locale_dir.is_dir():  # the zoo's catalogs, checked: Sphinx never reads its .po files
-        config.locale_dirs = [*config.locale_dirs, str(_checked_locales(app, config, rendered, pages_dir))]
-    localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
+        config.locale_dirs = [*config.locale_dirs, str(_checked_locales(app, config, rendered, options))]
+    cell_text = localise(app, config, rendered.pages, rendered.title, locale_dir)  # after the zoo's own catalogs
+    set_build_context(config, BuildContext(options, rendered, page_links, cell_text,
+                                           prose_trust(page_links, rendered.zoo)))
+
+
+def renew_context(app: Sphinx, rendered: RenderedZoo) -> None:
+    """``zoogen serve``: the next build of ``app`` starts from ``rendered`` (the zoo after an edit). Its changed
+    pages are written; what the site read from the zoo when it started (title, catalogs) stays."""
+    context = build_context(app)
+    set_build_context(app.config, context.renewed(rendered, install_pages(app, context.options, rendered)))
 
 
 def report_warnings(rendered: RenderedZoo) -> None:
@@ -90,18 +108,13 @@ def enable_myst_extensions(config: Config) -> None:
         config.myst_enable_extensions = [*enabled, *missing]
 
 
-def install_pages(app: Sphinx, rendered: RenderedZoo) -> list[Path]:
-    """Write the pages into the source folder (only those whose text changed) and note their links."""
-    pages_dir = app.config.zoogen_pages_dir.strip("/")
-    written = rendered.pages.write(Path(app.srcdir) / pages_dir)
-    if not pages_dir:  # the zoo is the whole site: its pages and nothing else
+def install_pages(app: Sphinx, options: BuildOptions, rendered: RenderedZoo) -> dict[str, dict[str, str]]:
+    """Write the pages into the source folder (only those whose text changed); return each page's links
+    (by its docname in this site)."""
+    rendered.pages.write(Path(app.srcdir) / options.pages_dir)
+    if not options.pages_dir:  # the zoo is the whole site: its pages and nothing else
         app.config.include_patterns = page_patterns(rendered.pages.pages)
-    app.zoogen_page_links = {  # type: ignore[attr-defined]
-        f"{pages_dir}/{docname}" if pages_dir else docname: links
-        for docname, links in rendered.pages.links.items()}
-    note_trust(app, ProseTrust(frozenset(app.zoogen_page_links), rendered.zoo.info.trusted_prose,  # type: ignore[attr-defined]
-                               repository_root(rendered.zoo.root)))
-    return written
+    return {options.docname(docname): links for docname, links in rendered.pages.links.items()}
 
 
 def page_patterns(docnames: Iterable[str]) -> list[str]:
@@ -117,17 +130,17 @@ def page_patterns(docnames: Iterable[str]) -> list[str]:
     return [*top, *(f"{folder}/**.md" for folder in folders)]
 
 
-def _checked_locales(app: Sphinx, config: Config, rendered: RenderedZoo, pages_dir: str) -> Path:
+def _checked_locales(app: Sphinx, config: Config, rendered: RenderedZoo, options: BuildOptions) -> Path:
     """The zoo's catalogs for this build's language, compiled and checked into the build state (`catalogs`).
 
     The catalogs are named after the zoo's own pages (``methods/x.po``); inside another site the same pages
     are ``<pages_dir>/methods/x``, and their domains follow the site's ``gettext_compact``.
     """
     def domain(page: str) -> str:
-        return docname_to_domain(f"{pages_dir}/{page}" if pages_dir else page, config.gettext_compact)
+        return docname_to_domain(options.docname(page), config.gettext_compact)
 
     assert rendered.locale_dir is not None
-    return compile_checked(rendered.locale_dir, normalise_language(config.language),
+    return compile_checked(rendered.locale_dir, options.language,
                            Path(app.doctreedir) / CHECKED_LOCALES, rendered.pages.links, domain)
 
 
@@ -140,7 +153,8 @@ def site_languages(config: Config) -> LanguageSites:
 def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     """The switch and the alternate links, on the zoo's own pages where another language is published."""
     sites = site_languages(app.config)
-    zoo_page = pagename in getattr(app, "zoogen_page_links", {}) or not app.config.zoogen_pages_dir.strip("/")
+    build = build_context(app)
+    zoo_page = build.is_zoo_page(pagename) or not build.options.pages_dir
     if not (zoo_page and sites.has_switch):
         return
     context["zoogen_languages"] = [
@@ -160,6 +174,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("zoogen_strict", False, "env", bool)
     app.add_config_value("zoogen_pages_dir", "", "env", str)
     app.add_config_value("zoogen_report_warnings", True, "env", bool)  # False: a zoogen command reports them
+    app.add_config_value("zoogen_links", "", "env", str)  # a links report; "": zoo.yml's links_report
+    app.add_config_value(RENDERED_SETTING, None, "")  # the zoo a zoogen command rendered (-D only)
     app.add_config_value("zoogen_languages", None, "html", (list, tuple, str, type(None)))
     app.add_config_value("zoogen_language_urls", {}, "html", dict)
     app.setup_extension("myst_parser")
@@ -167,7 +183,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", windowed_navigation, priority=100)  # before themes read toctree()
     app.setup_extension("zoogen.site.captions")  # captions as headings with a level (after the windowing)
-    app.setup_extension("zoogen.plots.directive")  # zoo-plots and zoo-exports
+    app.setup_extension("zoogen.plots.directive")  # zoo-plots
+    app.setup_extension("zoogen.site.exports")  # zoo-exports, and the exports of a plain sphinx-build
     app.setup_extension("zoogen.site.data_table")  # zoo-data-table: the all-models table
     app.add_transform(DataTableCells)
     app.add_transform(TranslatedReferenceLinks)

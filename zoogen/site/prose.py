@@ -19,7 +19,6 @@ even then an include resolves inside the zoo's repository or is one error naming
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +35,14 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
+from zoogen.site.context import ProseTrust, build_context
+
 logger = logging.getLogger(__name__)
 
 FILE_DIRECTIVES = ("include", "literalinclude")
-_TRUST_OPTION = "zoogen_prose"
+_TRUST_OPTION = "zoogen_prose"  # the page's trust, in the Markdown parser's options
 _HOST_SETTINGS = "_zoogen_host_settings"
 _HTML_SYNTAX = ("html_block", "html_inline")
-
-
-@dataclass(frozen=True)
-class ProseTrust:
-    """zoogen's pages (docnames), the markup their prose may use beyond plain MyST, and the zoo's repository."""
-
-    pages: frozenset[str]
-    allowed: frozenset[str]
-    repository: Path
 
 
 def inside(path: Path, repository: Path) -> bool:
@@ -63,8 +55,8 @@ def inside(path: Path, repository: Path) -> bool:
 
 def page_trust(env: BuildEnvironment) -> ProseTrust | None:
     """The trust of the page being read, or None when it is not one of zoogen's pages."""
-    trust: ProseTrust | None = getattr(env, _TRUST_OPTION, None)
-    return trust if trust is not None and env.docname in trust.pages else None
+    trust = build_context(env).trust
+    return trust if env.docname in trust.pages else None
 
 
 class ZooPageParser(MystParser):
@@ -177,8 +169,8 @@ class ContainedFiles(SphinxTransform):
 def contain_rst_includes(app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]) -> None:
     """``include-read``: an include of reStructuredText (inside an allowed ``{eval-rst}``) from one of
     zoogen's pages that left the repository is dropped, with an error."""
-    trust: ProseTrust | None = getattr(app.env, _TRUST_OPTION, None)
-    if trust is None or parent_docname not in trust.pages:
+    trust = build_context(app).trust
+    if parent_docname not in trust.pages:
         return
     path = Path(app.srcdir, relative_path)
     if not inside(path, trust.repository):
@@ -187,18 +179,8 @@ def contain_rst_includes(app: Sphinx, relative_path: Path, parent_docname: str, 
         content[0] = ""
 
 
-def share_trust(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """``env-before-read-docs``: the trust the extension worked out, where the parser finds it."""
-    setattr(env, _TRUST_OPTION, getattr(app, _TRUST_OPTION, None))
-
-
-def note_trust(app: Sphinx, trust: ProseTrust) -> None:
-    setattr(app, _TRUST_OPTION, trust)
-
-
 def setup_prose(app: Sphinx) -> None:
     app.setup_extension("myst_parser")
     app.add_source_parser(ZooPageParser, override=True)
-    app.connect("env-before-read-docs", share_trust)
     app.connect("include-read", contain_rst_includes)
     app.add_transform(ContainedFiles)

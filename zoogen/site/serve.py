@@ -32,7 +32,6 @@ from pathlib import Path
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import write_exports
-from zoogen.plots.source import share_loaded
 from zoogen.site.build import (
     REDIRECT,
     confoverrides,
@@ -41,7 +40,7 @@ from zoogen.site.build import (
     remove_build_state,
     standalone_conf_dir,
 )
-from zoogen.site.source import RenderedZoo, provided, render_zoo
+from zoogen.site.source import RenderedZoo, render_zoo
 
 HOST = "127.0.0.1"
 PARENT_CHECK_SECONDS = 1.0
@@ -82,12 +81,13 @@ class BuildReport:
 
 
 def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: Path,
-                     overrides: dict[str, object]) -> None:
-    """Child process: one Sphinx application, built once, then rebuilt on each request until told to stop."""
+                     overrides: dict[str, object], rendered: RenderedZoo) -> None:
+    """Child process: one Sphinx application, built once from ``rendered``, then rebuilt on each request (a new
+    rendering) until told to stop."""
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    from zoogen.site.extension import install_pages
+    from zoogen.site.extension import renew_context
 
     language = str(overrides["language"])
     warnings = io.StringIO()
@@ -102,7 +102,7 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
     with patch_docutils(standalone_conf_dir()), docutils_namespace(), fewer_collections():
         started = time.perf_counter()
         try:
-            app = new_sphinx(source, html_dir, doctrees, overrides, fresh=True, warnings=warnings)
+            app = new_sphinx(source, html_dir, doctrees, overrides, rendered, fresh=True, warnings=warnings)
             app.build()
         except SphinxError as error:
             conn.send(report(started, None, error))
@@ -119,11 +119,7 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
                 return
             started = time.perf_counter()
             try:
-                # the plots read the zoo itself: the edited zoo, as the parent loaded it
-                results = str(overrides["zoogen_results"] or "")
-                share_loaded(Path(str(overrides["zoogen_zoo"])), Path(results) if results else None,
-                             bool(overrides["zoogen_strict"]), (request.zoo, request.records))
-                install_pages(app, request)
+                renew_context(app, request)  # the edited zoo, as the parent rendered it
                 app._warncount = 0  # a new build: count its own warnings only
                 app.statuscode = 0
                 # Sphinx caches unpickled doctrees for a single build; pages re-read since must be read anew
@@ -149,25 +145,23 @@ class LiveSite:
         self.failure: str | None = None  # the last build's error (None: it succeeded), shown on every page
         self.locale_dir: Path | None = None
         self._settings: object = None
-        self._workers: dict[str, tuple[multiprocessing.Process, Connection]] = {}
+        self._workers: dict[str, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
 
     def start(self, rendered: RenderedZoo | None = None) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
         rendered = rendered or self._render()
-        share_loaded(self.zoo, self.results, self.strict, (rendered.zoo, rendered.records))  # inherited by forks
         self._settings = _settings_signature(rendered)
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                              else "spawn")
-        with provided(self.zoo, self.results, self.strict, rendered):
-            for language in self.languages:
-                parent, child = context.Pipe()
-                process = context.Process(
-                    target=_language_worker, daemon=True,
-                    args=(child, self.source, self.html / language, self.workdir / "state" / language,
-                          {**confoverrides(self.zoo, self.results, language, self.strict, self.languages),
-                           "zoogen_exports_url": f"../{EXPORTS_DIR}/"}))
-                process.start()
-                self._workers[language] = (process, parent)
+        context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
+                   else multiprocessing.get_context("spawn"))
+        for language in self.languages:
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_language_worker, daemon=True,
+                args=(child, self.source, self.html / language, self.workdir / "state" / language,
+                      {**confoverrides(self.zoo, self.results, language, self.strict, self.languages),
+                       "zoogen_exports_url": f"../{EXPORTS_DIR}/"}, rendered))
+            process.start()
+            self._workers[language] = (process, parent)
         self._write_exports(rendered)  # once for all languages, while they build
         reports = self._collect()
         self.html.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from docutils import nodes
@@ -23,6 +24,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
 
+from zoogen.site.context import build_context
 from zoogen.site.transforms import DATA_CLASS, REFERENCE_LINK, TRANSLATE_PREFIX
 
 # Anything Markdown or MyST could read as markup (then Sphinx's own parsing of the message is needed).
@@ -54,7 +56,7 @@ class PlainMessages(SphinxTransform):
             hidden.append((placeholder, table))
         if hidden:
             setattr(self.document, _HIDDEN, hidden)
-        links = getattr(self.app, "zoogen_page_links", {}).get(self.env.docname, {})
+        links = build_context(self.env).page_links.get(self.env.docname, {})
         for node, message in list(extract_messages(self.document)):
             translation = _plain_translation(node, message, catalog, links)
             if translation is not None:
@@ -92,7 +94,7 @@ def _translate_header(table: nodes.table, catalog: dict[str, str]) -> bool:
 
 
 def _plain_translation(node: nodes.Element, message: str, catalog: dict[str, str],
-                       links: dict[str, str] | None = None) -> str | None:
+                       links: Mapping[str, str] | None = None) -> str | None:
     """The translation of a paragraph or title when it is plain text that differs from the message, else None.
 
     A title keeps its section's names and ids (those of the English heading), so links to it still resolve.

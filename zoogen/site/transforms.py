@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
+
+from zoogen.site.context import build_context
 
 DATA_CLASS = "zoo-data"
 NAV_CLASS = "zoo-nav"
@@ -29,7 +32,7 @@ class DataTableCells(SphinxTransform):
 
     def apply(self, **kwargs: object) -> None:
         words = words_catalog(tuple(self.config.locale_dirs), self.config.language or "en", str(self.env.srcdir))
-        cell_text = getattr(self.app, "zoogen_cell_text", {}).get(self.env.docname, {})
+        cell_text = build_context(self.env).cell_text.get(self.env.docname, {})
         for paragraph in self.document.findall(nodes.paragraph):
             if NAV_CLASS in paragraph.get("classes", []):  # links whose text is the target's title
                 paragraph["translatable"] = False
@@ -99,7 +102,7 @@ class TranslatedReferenceLinks(SphinxTransform):
     default_priority = 25
 
     def apply(self, **kwargs: object) -> None:
-        links = getattr(self.app, "zoogen_page_links", {}).get(self.env.docname, {})
+        links = build_context(self.env).page_links.get(self.env.docname, {})
         if not links:
             return
         for text in list(self.document.findall(nodes.Text)):
@@ -111,7 +114,7 @@ class TranslatedReferenceLinks(SphinxTransform):
                 parent.replace(text, pieces)
 
 
-def _link_pieces(value: str, links: dict[str, str]) -> list[nodes.Node] | None:
+def _link_pieces(value: str, links: Mapping[str, str]) -> list[nodes.Node] | None:
     pieces: list[nodes.Node] = []
     position = 0
     for match in REFERENCE_LINK.finditer(value):
