@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,3 +120,34 @@ def test_a_host_that_never_answers_is_given_up_after_three_timed_out_tries() -> 
     assert [r.tried for r in results] == [True] * 2 + [False] * 28
     assert "timed out" in (results[0].reason or "").lower()
     assert results[2].reason == "host did not answer in time for 3 tries in a row; not tried"
+
+
+def test_tries_that_time_out_together_give_the_host_up_before_any_retry() -> None:
+    accepted = []
+    with socket.socket() as silent:  # counts the connections it accepts, answers none
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        silent.settimeout(0.1)
+        stop = threading.Event()
+
+        def accept() -> None:
+            while not stop.is_set():
+                try:
+                    accepted.append(silent.accept()[0])
+                except OSError:
+                    continue
+
+        thread = threading.Thread(target=accept)
+        thread.start()
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        try:
+            results = check_all([f"{base}/w/{i}.pth" for i in range(40)],
+                                CheckSettings(per_host=8, workers=8, read_timeout=0.5, retries=3, backoff=0.0))
+        finally:
+            stop.set()
+            thread.join()
+            for connection in accepted:
+                connection.close()
+    assert {r.status for r in results} == {"unreachable"}
+    assert sum(r.tried for r in results) == 8  # the first eight, at once
+    assert len(accepted) == 8  # and not one retry: all eight time-outs were counted before any retried

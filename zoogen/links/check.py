@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlparse
 
 import urllib3
+from urllib3 import HTTPConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
@@ -109,6 +111,7 @@ def _failure(error: Exception) -> str:
 
 
 TIMED_OUT = "did not answer in time"
+SILENT_SETTLE = 0.2  # seconds before retrying a try that timed out (its concurrent siblings get counted)
 
 
 class DeadHosts:
@@ -148,6 +151,7 @@ class _CappedRetry(Retry):
 
     max_retry_after: float = 30.0
     dead_hosts: DeadHosts | None = None
+    silent_try: tuple[HTTPConnectionPool, str, Exception] | None = None  # the last try, if it timed out
 
     def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
         value = super().get_retry_after(response)
@@ -161,7 +165,20 @@ class _CappedRetry(Retry):
             self.dead_hosts.failed(host, TIMED_OUT, "tries")  # each silent try counts
             if self.dead_hosts.given_up(host):
                 raise MaxRetryError(pool, url or "", error)
-        return super().increment(method, url, *args, **kwargs)
+        retry = super().increment(method, url, *args, **kwargs)
+        retry.silent_try = (pool, url or "", error) if silent and pool and isinstance(error, Urllib3Timeout) else None
+        return retry
+
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
+        """Before the try after a silent one: wait at least ``SILENT_SETTLE`` (the host's other tries that
+        timed out at the same moment get counted meanwhile), then stop if the host was given up."""
+        super().sleep(response)
+        if self.silent_try is None or self.dead_hosts is None:
+            return
+        pool, url, error = self.silent_try
+        time.sleep(SILENT_SETTLE)
+        if self.dead_hosts.given_up(_pool_host(pool)):
+            raise MaxRetryError(pool, url, error)
 
     def new(self, **kwargs: object) -> _CappedRetry:
         retry = super().new(**kwargs)
