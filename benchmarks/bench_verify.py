@@ -289,7 +289,7 @@ def bench_c(images: int, checkpoint: Path | None, rounds: int, device_name: str)
 
     from zoogen.verify.checkpoint import load_checkpoint
     from zoogen.verify.device import resolve_device
-    from zoogen.verify.session import DetectorSession
+    from zoogen.verify.detection import DetectorSession
 
     tmp = Path(tempfile.mkdtemp(prefix="zoogen-bench-c-"))
     data_root = tiny_detector.make_tiny_coco(tmp / "coco", val=images)

@@ -3,6 +3,7 @@
     python tools/mmcv_build.py plan        shell assignments for setup.sh: MMCV_MODE, MMCV_ARCH_LIST, MMCV_KEY
     python tools/mmcv_build.py installed   exit 0 when the installed mmcv was built for that plan
     python tools/mmcv_build.py mark        record the plan's key in the installed mmcv (after installing it)
+    python tools/mmcv_build.py patch DIR   let mmcv's unpacked source DIR compile against this torch's headers
 
 The plan:
 
@@ -111,9 +112,9 @@ print(key or "", compiled, sep="\\n")
 def installed_matches(wanted: dict[str, str]) -> tuple[bool, str]:
     """Whether the installed mmcv serves the plan ``wanted``, and why (or why not).
 
-    Its ops must load; a CUDA plan also needs the key mmcv was installed under (`MARKER`, written by
-    ``mark``) to be the plan's. A CPU plan accepts any mmcv whose ops load and that has no marker or the
-    plan's (an mmcv installed before the keyed cache existed).
+    Its ops must load, and the key it was installed under (`MARKER`, written by ``mark``) must be the plan's:
+    an mmcv without a key was built against an unknown torch (its ops may load and still not fit the
+    installed torch's ABI), so it is rebuilt.
     """
     done = subprocess.run([sys.executable, "-c", _INSTALLED.format(marker=MARKER)], capture_output=True, text=True,
                           check=False)
@@ -123,8 +124,9 @@ def installed_matches(wanted: dict[str, str]) -> tuple[bool, str]:
     key, compiled = (done.stdout.splitlines() + ["", ""])[:2]
     if key and key != wanted["MMCV_KEY"]:
         return False, f"the installed mmcv was built as {key}, this machine needs {wanted['MMCV_KEY']}"
-    if wanted["MMCV_MODE"] == "cuda" and not key:
-        return False, f"the installed mmcv (compiled CUDA: {compiled}) was not built by tools/setup.sh for this GPU"
+    if not key:
+        return False, (f"the installed mmcv (compiled CUDA: {compiled}) carries no build key: it was not built by "
+                       f"tools/setup.sh against this torch ({wanted['MMCV_KEY']})")
     return True, f"the installed mmcv fits ({key or 'a CPU build'}, compiled CUDA: {compiled})"
 
 
@@ -138,6 +140,30 @@ def mark(key: str) -> Path:
     path = Path(next(iter(spec.submodule_search_locations))) / MARKER
     path.write_text(key + "\n", encoding="ascii")
     return path
+
+
+def cxx_standard(aten_header: str) -> str:
+    """The C++ standard torch's headers need: ``c++20`` when ``ATen.h`` requires it (torch >= 2.10), else
+    ``c++17``."""
+    return "c++20" if "C++20 or later" in aten_header else "c++17"
+
+
+def patch_source(source: Path, standard: str) -> int:
+    """Rewrite the ``-std=c++14`` / ``-std=c++17`` flags of mmcv's ``setup.py`` under ``source`` to ``standard``
+    (mmcv 2.1.0 hard-codes them, and torch's newer headers refuse an older standard); returns how many."""
+    setup = source / "setup.py"
+    text = setup.read_text(encoding="utf-8")
+    patched, count = re.subn(r"([-/])std[=:]c\+\+1[47]", lambda m: f"{m.group(1)}std{'=' if m.group(1) == '-' else ':'}"
+                             f"{standard}", text)
+    setup.write_text(patched, encoding="utf-8")
+    return count
+
+
+def _aten_header() -> str:
+    import torch
+
+    header = Path(torch.__file__).parent / "include" / "ATen" / "ATen.h"
+    return header.read_text(encoding="utf-8", errors="replace") if header.is_file() else ""
 
 
 def main(argv: list[str]) -> int:
@@ -155,6 +181,11 @@ def main(argv: list[str]) -> int:
         ok, why = installed_matches(wanted)
         print(why, file=sys.stderr)
         return 0 if ok else 1
+    if command == "patch" and len(argv) == 2:
+        standard = cxx_standard(_aten_header())
+        count = patch_source(Path(argv[1]), standard)
+        print(f"mmcv's setup.py: {count} C++ standard flag(s) set to {standard}", file=sys.stderr)
+        return 0
     if command == "mark":
         print(f"marked {mark(wanted['MMCV_KEY'])}", file=sys.stderr)
         return 0

@@ -3,7 +3,8 @@
 #
 #   bash tools/setup.sh docs     what the site needs: zoogen itself (about a minute; no torch, no mmdet)
 #   bash tools/setup.sh test     everything the tests need: the site install, the test tools, the verification
-#                                stack (torch CPU build, mmcv 2.1.0 with compiled ops, mmengine, mmdet), headless
+#                                stack (torch 2.14.1 + torchvision 0.29.1, mmcv 2.1.0 with compiled ops built
+#                                against that torch, mmengine, mmdet, mmpretrain, mmsegmentation), headless
 #                                Chromium with a CJK font, and a one-node Slurm cluster (started)
 #   bash tools/setup.sh verify   the site install and the verification stack only (a GPU runner)
 #
@@ -17,6 +18,10 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 PIP=("$PY" -m pip install --disable-pip-version-check --progress-bar off)
 MODE=${1:-test}
+# The family's libraries import torchvision, and PyPI's torchvision loads only beside its own torch: the pair is
+# pinned together. torch 2.14.1 from PyPI is a CUDA build that also runs on the CPU (5.5 GB with its NVIDIA
+# libraries; about a minute from a local wheel cache); the same stack serves the CPU tests and a GPU runner.
+TORCH=("torch==2.14.1" "torchvision==0.29.1")
 
 case "$MODE" in
   docs | test | verify) ;;
@@ -32,9 +37,9 @@ fi
 # torch first, pinned: an unpinned torch pulls a multi-GB CUDA build. TORCH_INDEX_URL picks the build
 # (e.g. https://download.pytorch.org/whl/cpu, or a CUDA index on a GPU runner: see docs/gpu-runner.md).
 if [ -n "${TORCH_INDEX_URL:-}" ]; then
-  "${PIP[@]}" "torch==2.13.0" --index-url "$TORCH_INDEX_URL"
+  "${PIP[@]}" "${TORCH[@]}" --index-url "$TORCH_INDEX_URL"
 fi
-"${PIP[@]}" "torch==2.13.0" "setuptools>=77,<81" ninja wheel
+"${PIP[@]}" "${TORCH[@]}" "setuptools>=77,<81" ninja wheel
 
 # mmcv 2.1.0 for this machine (tools/mmcv_build.py plans it): MMCV_MODE=cpu, or cuda for the architectures
 # in MMCV_ARCH_LIST (TORCH_CUDA_ARCH_LIST if set, else the visible GPUs' own with +PTX, else 7.0 V100 ... 9.0+PTX),
@@ -52,23 +57,33 @@ if ! "$PY" tools/mmcv_build.py installed; then
       echo "Building mmcv 2.1.0 with its compiled ops (about 11-16 minutes on 2 cores)..."
       build_env=(FORCE_CUDA=0 CUDA_VISIBLE_DEVICES=)  # mmcv builds CUDA ops whenever torch sees a GPU
     fi
-    # --no-build-isolation: the build uses this torch and setuptools<81 (mmcv's setup.py imports pkg_resources)
+    # mmcv 2.1.0's source, its C++ standard raised to what this torch's headers need (C++20 from torch 2.10:
+    # mmcv hard-codes C++14/17); --no-build-isolation: the build uses this torch and setuptools<81 (mmcv's
+    # setup.py imports pkg_resources); --no-cache-dir: pip would otherwise reuse a wheel built against another torch
+    source=$(mktemp -d)
+    trap 'rm -rf "$source"' EXIT
+    "$PY" -m pip download --disable-pip-version-check --no-deps --no-binary :all: --no-cache-dir -d "$source" \
+      "mmcv==2.1.0"
+    tar -xzf "$source"/mmcv-2.1.0.tar.gz -C "$source"
+    "$PY" tools/mmcv_build.py patch "$source/mmcv-2.1.0"
     env "${build_env[@]}" MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-      "$PY" -m pip wheel --no-deps --no-build-isolation -w "$wheels.partial" "mmcv==2.1.0"
+      "$PY" -m pip wheel --no-deps --no-build-isolation --no-cache-dir -w "$wheels.partial" "$source/mmcv-2.1.0"
     mv "$wheels.partial"/mmcv-2.1.0-*.whl "$wheels"/ && rmdir "$wheels.partial"
   fi
   "$PY" -m pip uninstall -y --disable-pip-version-check mmcv mmcv-full >/dev/null 2>&1 || true
   # mmdet's wheel declares neither mmcv nor mmengine: install both explicitly.
-  "${PIP[@]}" "$(compgen -G "$wheels/mmcv-2.1.0-*.whl" | head -n 1)" "mmengine==0.10.7" "torch==2.13.0"
+  "${PIP[@]}" "$(compgen -G "$wheels/mmcv-2.1.0-*.whl" | head -n 1)" "mmengine==0.10.7" "${TORCH[@]}"
   "$PY" tools/mmcv_build.py mark
 fi
 
 if [ "$MODE" = verify ]; then
-  "${PIP[@]}" -e ".[verify]" "torch==2.13.0"
+  "${PIP[@]}" -e ".[verify]" "${TORCH[@]}"
 else
-  "${PIP[@]}" -e ".[verify,test]" "torch==2.13.0"
+  "${PIP[@]}" -e ".[verify,test]" "${TORCH[@]}"
 fi
-"$PY" -c "import mmcv._ext, mmdet, torch; print('verification stack: torch', torch.__version__, 'mmdet', mmdet.__version__)"
+"$PY" -c "import mmcv._ext, mmdet, mmpretrain, mmseg, torch, torchvision
+print('verification stack: torch', torch.__version__, 'torchvision', torchvision.__version__, 'mmdet', mmdet.__version__,
+      'mmpretrain', mmpretrain.__version__, 'mmseg', mmseg.__version__)"
 # mmcv's ops proven on the device: a convolution, nms and RoIAlign on CUDA device 0 when torch sees a GPU
 # (else on the CPU); a CPU-only or wrong-architecture build fails here with the command that fixes it.
 "$PY" -m zoogen.verify.preflight --device auto

@@ -97,6 +97,8 @@ class Environment:
     mmcv: str | None = None
     mmdet: str | None = None
     mmengine: str | None = None
+    library: str | None = None  # the library whose evaluator ran (its distribution: mmpretrain, mmsegmentation)
+    library_version: str | None = None
     zoogen: str | None = None
     cpu: str | None = None
     python: str | None = None
@@ -124,6 +126,7 @@ class MetricCheck:
     measured: float | None = None
     tolerance: float | None = None
     verdict: Verdict = Verdict.MISSING
+    key: str | None = None  # the evaluator's key it was read from (accuracy/top1)
 
 
 @dataclass(config=_CONFIG)

@@ -1,4 +1,4 @@
-"""evaluate() gives exactly what MMDetection's own test loop gives."""
+"""The COCO detection path (DetectorSession) gives exactly what MMDetection's own test loop gives."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ def loaded_checkpoint(tiny_checkpoint: Path) -> dict:
     import torch
 
     return torch.load(tiny_checkpoint, map_location="cpu", weights_only=True)
+
+
+def evaluate(config: Path, checkpoint: dict, *, data_root: Path, device, max_images: int | None, work_dir: Path,
+             coco_eval: str = "auto"):
+    """The evaluation of a freshly built `DetectorSession`."""
+    from zoogen.verify.detection import DetectorSession
+
+    return DetectorSession(config, checkpoint, data_root=data_root, device=device, max_images=max_images,
+                           work_dir=work_dir, coco_eval=coco_eval).evaluate()
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +56,6 @@ def test_evaluate_equals_mmdetection_test_loop(
     cpu,
     tmp_path: Path,
 ) -> None:
-    from zoogen.verify.evaluate import evaluate
-
     if coco_eval == "faster-coco-eval":
         pytest.importorskip("faster_coco_eval")
     result = evaluate(
@@ -72,10 +79,8 @@ def test_evaluate_does_not_load_the_file_again(
 ) -> None:
     import torch
 
-    from zoogen.verify.evaluate import evaluate
-
     def forbidden(*args, **kwargs):
-        raise AssertionError("torch.load called during evaluate()")
+        raise AssertionError("torch.load called during the evaluation")
 
     monkeypatch.setattr(torch, "load", forbidden)
     result = evaluate(
@@ -88,8 +93,6 @@ def test_subset_is_scored_on_its_own_images(
     tiny_config: Path, tiny_coco: Path, loaded_checkpoint: dict, cpu, tmp_path: Path
 ) -> None:
     """On a subset the metric counts only the evaluated images (not the rest as misses)."""
-    from zoogen.verify.evaluate import evaluate
-
     full = evaluate(
         tiny_config, loaded_checkpoint, data_root=tiny_coco, device=cpu, max_images=None, work_dir=tmp_path
     )
@@ -104,8 +107,8 @@ def test_subset_is_scored_on_its_own_images(
 def test_random_weights_are_refused_and_score_zero_when_forced(
     tiny_config: Path, tiny_coco: Path, cpu, tmp_path: Path
 ) -> None:
-    from zoogen.verify.evaluate import evaluate
-    from zoogen.verify.session import DetectorSession, StateDictMismatch
+    from zoogen.verify.detection import DetectorSession
+    from zoogen.verify.session import StateDictMismatch
 
     with pytest.raises(StateDictMismatch, match="120 of the model's 120 weights are missing"):
         evaluate(tiny_config, {"state_dict": {}}, data_root=tiny_coco, device=cpu, max_images=4,
@@ -122,7 +125,7 @@ def test_random_weights_are_refused_and_score_zero_when_forced(
 
 
 def test_prepare_test_config_points_at_data_root(tiny_config: Path, tmp_path: Path) -> None:
-    from zoogen.verify.evaluate import prepare_test_config
+    from zoogen.verify.detection import prepare_test_config
 
     root = tmp_path / "coco"
     (root / "annotations").mkdir(parents=True)
@@ -142,7 +145,7 @@ def test_prepare_test_config_points_at_data_root(tiny_config: Path, tmp_path: Pa
 
 
 def test_prepare_test_config_needs_annotations(tiny_config: Path, tmp_path: Path) -> None:
-    from zoogen.verify.evaluate import prepare_test_config
+    from zoogen.verify.detection import prepare_test_config
 
     with pytest.raises(FileNotFoundError, match="instances_val2017.json"):
         prepare_test_config(tiny_config, data_root=tmp_path, max_images=None, work_dir=tmp_path)
@@ -154,7 +157,7 @@ def test_eval_recalls_matches_mmdetection_where_it_works_and_survives_ragged_inp
     pytest.importorskip("mmdet")
     from mmdet.evaluation.functional import eval_recalls
 
-    from zoogen.verify.evaluate import _eval_recalls
+    from zoogen.verify.detection import _eval_recalls
 
     rng = np.random.default_rng(0)
 

@@ -106,7 +106,7 @@ def test_installed_mmcv_is_reused_only_by_its_own_plan(tmp_path: Path, monkeypat
     cuda_plan = {"MMCV_MODE": "cuda", "MMCV_ARCH_LIST": "8.0+PTX", "MMCV_KEY": "torch2.13.0-cu126-arch8.0+PTX-py3.11"}
     cpu_plan = {"MMCV_MODE": "cpu", "MMCV_ARCH_LIST": "", "MMCV_KEY": "torch2.13.0-cpu-py3.11"}
     for name, compiled, marker, plan, expected in [
-        ("a", "not available", None, cpu_plan, True),  # installed before the keyed cache: CPU accepts it
+        ("a", "not available", None, cpu_plan, False),  # no key: built against an unknown torch
         ("b", "not available", None, cuda_plan, False),  # ...a GPU host does not
         ("c", "12.6", cuda_plan["MMCV_KEY"], cuda_plan, True),
         ("d", "12.6", "torch2.13.0-cu126-arch7.0+PTX-py3.11", cuda_plan, False),  # built for another GPU

@@ -123,7 +123,7 @@ def test_cli_plan_json_stale_and_estimate(zoo_setup: dict, monkeypatch: pytest.M
     assert text.exit_code == 0 and "a: " in text.output and "device-hours" in text.output
 
     # --stale through the real CLI: the environment of this machine has no record yet, then all are fresh
-    monkeypatch.setattr(runner_module, "mmdet_backend", FakeBackend())
+    monkeypatch.setattr(runner_module, "DEFAULT_BACKEND", FakeBackend())
     run = ["--zoo", str(zoo_setup["zoo"]), "--data-root", str(options.data_root), "--configs-root",
            str(zoo_setup["configs"]), "--results", str(options.results_dir), "--cache-dir", str(options.cache_dir)]
     first = CliRunner().invoke(verify_command, [*run, "--stale"])

@@ -31,6 +31,7 @@ from zoogen.meta.schema import Model, Result
 from zoogen.records import Environment, RecordError, environment_tag, load_records
 from zoogen.verify import runner as runner_module
 from zoogen.verify.environment import collect_environment
+from zoogen.verify.backends import Prepared
 from zoogen.verify.runner import (
     BackendResult,
     RunError,
@@ -94,15 +95,19 @@ class FakeSpeed:
 
 
 class FakeBackend:
-    """Reports box AP 0.400 (40.0) on as many images as asked; remembers its calls."""
+    """Inspects every config as MMDetection's on COCO and reports box AP 0.400 (40.0) on as many images as
+    asked; remembers its calls."""
 
     def __init__(self, images: int = 4, fail: str | None = None) -> None:
         self.images = images
         self.fail = fail
         self.calls: list[dict] = []
 
-    def __call__(self, config_file, checkpoint, *, max_images, on_step, **kwargs) -> BackendResult:
-        self.calls.append({"config": config_file, "checkpoint": checkpoint, "max_images": max_images,
+    def inspect(self, config_file, data_root) -> Prepared:
+        return Prepared("mmdet", "CocoDataset", config_file, [], path="coco")
+
+    def run(self, prepared, checkpoint, *, max_images, on_step, **kwargs) -> BackendResult:
+        self.calls.append({"config": prepared.config, "checkpoint": checkpoint, "max_images": max_images,
                            **kwargs})
         on_step("evaluate")
         if self.fail:
@@ -298,9 +303,9 @@ def test_unverifiable_task_is_reported_once_without_records(setup: dict) -> None
     options = setup["options"]
     models = [make_model("det", weights=setup["url"])]
     for i in range(3):
-        cls = make_model(f"cls{i}", weights=setup["url"])
-        cls.results = [Result("Image Classification", "ImageNet-1k", {"Top 1 Accuracy": 76.1}, HERE)]
-        models.append(cls)
+        ocr = make_model(f"ocr{i}", weights=setup["url"])
+        ocr.results = [Result("Text Recognition", "IIIT5K", {"word accuracy": 0.95}, HERE)]
+        models.append(ocr)
 
     class Notes(runner_module.Reporter):
         def __init__(self) -> None:
@@ -313,7 +318,7 @@ def test_unverifiable_task_is_reported_once_without_records(setup: dict) -> None
     summary = run_verification(models, options=options, environment=environment(), device=None,
                                backend=FakeBackend(), reporter=reporter)
     assert [r.model for r in summary.records] == ["det"]
-    assert summary.unverifiable == {"Image Classification on ImageNet-1k": ["cls0", "cls1", "cls2"]}
+    assert summary.unverifiable == {"Text Recognition on IIIT5K": ["ocr0", "ocr1", "ocr2"]}
     assert len([n for n in reporter.notes if "not verifiable" in n]) == 1
     assert sorted(load_records(options.results_dir)) == ["det"]
 
@@ -329,8 +334,8 @@ def test_missing_metric_is_partial_and_speed_failure_keeps_verdicts(setup: dict)
     assert record.status == "partial" and "mask AP" in record.error and record.evaluated
 
     class SpeedFails(FakeBackend):
-        def __call__(self, *args, **kwargs) -> BackendResult:
-            result = super().__call__(*args, **kwargs)
+        def run(self, *args, **kwargs) -> BackendResult:
+            result = super().run(*args, **kwargs)
             return BackendResult(result.evaluation, None, "CUDA error: out of memory")
 
     (slow,) = run_verification([make_model("slow", weights=setup["url"], box_ap=45.0)], options=options,
@@ -417,8 +422,8 @@ def test_resume_skips_finished_models_and_retries_errors(setup: dict) -> None:
 def test_environment_block(tmp_path: Path) -> None:
     info = {"device": "cpu", "device_name": "Test CPU", "driver": None, "cuda": None, "cudnn": None}
     env = collect_environment(info, zoo_dir=tmp_path, command=["zoogen", "verify", "--models", "a b"])
-    assert env.tag == environment_tag(env) and env.tag.startswith("cpu-") and "torch2.13.0" in env.tag
-    assert env.torch.startswith("2.13.0") and env.python.count(".") == 2
+    assert env.tag == environment_tag(env) and env.tag.startswith("cpu-") and f"torch{torch.__version__.split('+')[0]}" in env.tag
+    assert env.torch == torch.__version__.split("+")[0] and env.python.count(".") == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", env.date)
     assert env.command == "zoogen verify --models 'a b'"
     assert env.zoo_commit is None  # not a git checkout
@@ -465,7 +470,7 @@ def _cli_args(tmp_path: Path, setup: dict, zoo: Path, *extra: str) -> list[str]:
 
 
 def test_cli_run_with_fake_backend(setup: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner_module, "mmdet_backend", FakeBackend())
+    monkeypatch.setattr(runner_module, "DEFAULT_BACKEND", FakeBackend())
     zoo = tiny_detector.write_tiny_zoo(tmp_path / "zoo", setup["url"], 40.0)
     result = CliRunner().invoke(verify_command, _cli_args(tmp_path, setup, zoo))
     assert result.exit_code == 0, result.output
@@ -482,7 +487,7 @@ def test_cli_run_with_fake_backend(setup: dict, tmp_path: Path, monkeypatch: pyt
 
 
 def test_cli_error_exits_1(setup: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner_module, "mmdet_backend", FakeBackend(fail="boom"))
+    monkeypatch.setattr(runner_module, "DEFAULT_BACKEND", FakeBackend(fail="boom"))
     zoo = tiny_detector.write_tiny_zoo(tmp_path / "zoo", setup["url"], 40.0)
     result = CliRunner().invoke(verify_command, _cli_args(tmp_path, setup, zoo))
     assert result.exit_code == 1
@@ -621,7 +626,7 @@ def test_two_shards_merged_equal_one_full_run(tiny_zoo, tiny_server, tiny_coco, 
 
 def test_summary_readable_at_80_columns(setup: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     long_error = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity) " * 2
-    monkeypatch.setattr(runner_module, "mmdet_backend", FakeBackend(fail=long_error.strip()))
+    monkeypatch.setattr(runner_module, "DEFAULT_BACKEND", FakeBackend(fail=long_error.strip()))
     zoo = _many_models_zoo(tiny_detector.write_tiny_zoo(tmp_path / "zoo", setup["url"], 40.0),
                            ["cascade-mask-rcnn_x101-64x4d_fpn_ms-3x_coco", "tiny"])
     result = CliRunner().invoke(verify_command, _cli_args(tmp_path, setup, zoo), terminal_width=80)
@@ -689,13 +694,15 @@ def test_a_broken_cuda_context_stops_the_run_after_its_record(setup: dict) -> No
     options, url = setup["options"], setup["url"]
     device = BreakingDevice()
 
-    def backend(config_file, checkpoint, *, on_step, **kwargs) -> BackendResult:
-        on_step("evaluate")
-        device.broken = True
-        raise StepError("evaluate", "CUDA error: an illegal memory access was encountered")
+    class Breaking(FakeBackend):
+        def run(self, prepared, checkpoint, *, on_step, **kwargs) -> BackendResult:
+            on_step("evaluate")
+            device.broken = True
+            raise StepError("evaluate", "CUDA error: an illegal memory access was encountered")
 
     models = [make_model(name, weights=url) for name in ("first", "second", "third")]
-    summary = run_verification(models, options=options, environment=environment(), device=device, backend=backend)
+    summary = run_verification(models, options=options, environment=environment(), device=device,
+                               backend=Breaking())
     assert [r.model for r in summary.records] == ["first"]
     assert summary.stopped and "after first failed (CUDA error: an illegal memory access" in summary.stopped
     assert "--resume" in summary.stopped

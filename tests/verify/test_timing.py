@@ -55,31 +55,26 @@ def _sane(result, images: int, timed: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fuse", [False, True])
-def test_measure_speed(tiny_config: Path, tiny_coco: Path, loaded_checkpoint: dict, fuse: bool) -> None:
-    from zoogen.verify.timing import measure_speed
+def test_measure_speed(tiny_config: Path, tiny_coco: Path, loaded_checkpoint: dict, fuse: bool,
+                       tmp_path: Path) -> None:
+    from zoogen.verify.detection import DetectorSession
 
-    result = measure_speed(
-        tiny_config,
-        loaded_checkpoint,
-        data_root=tiny_coco,
-        device=resolve_device(False, None),
-        max_images=12,
-        warmup=5,
-        fuse_conv_bn=fuse,
-    )
+    session = DetectorSession(tiny_config, loaded_checkpoint, data_root=tiny_coco,
+                              device=resolve_device(False, None), max_images=12, work_dir=tmp_path)
+    result = session.measure_speed(max_images=12, warmup=5, fuse_conv_bn=fuse)
     _sane(result, images=12, timed=7)
     assert result.fused is fuse
 
 
 @pytest.mark.slow
 def test_measure_speed_stops_at_the_end_of_the_set(
-    tiny_config: Path, tiny_coco: Path, loaded_checkpoint: dict
+    tiny_config: Path, tiny_coco: Path, loaded_checkpoint: dict, tmp_path: Path
 ) -> None:
-    from zoogen.verify.timing import measure_speed
+    from zoogen.verify.detection import DetectorSession
 
-    result = measure_speed(
-        tiny_config, loaded_checkpoint, data_root=tiny_coco, device=resolve_device(False, None)
-    )
+    session = DetectorSession(tiny_config, loaded_checkpoint, data_root=tiny_coco,
+                              device=resolve_device(False, None), work_dir=tmp_path)
+    result = session.measure_speed()
     _sane(result, images=16, timed=11)
 
 
@@ -87,7 +82,7 @@ def test_measure_speed_stops_at_the_end_of_the_set(
 def test_session_times_during_evaluation(
     tiny_config: Path, tiny_coco: Path, loaded_checkpoint: dict, tiny_reference_metrics: dict, tmp_path: Path
 ) -> None:
-    from zoogen.verify.session import DetectorSession
+    from zoogen.verify.detection import DetectorSession
 
     session = DetectorSession(
         tiny_config,

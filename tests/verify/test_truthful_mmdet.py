@@ -21,11 +21,12 @@ from test_runner_cli import environment, make_model
 pytest.importorskip("mmdet")
 pytest.importorskip("mmcv._ext")
 
-from zoogen.verify import session as session_module  # noqa: E402
+from zoogen.verify import detection as detection_module  # noqa: E402
 from zoogen.verify.device import resolve_device  # noqa: E402
 from zoogen.verify.judge import judge_metrics  # noqa: E402
 from zoogen.verify.runner import VerifyOptions, default_configs_root, run_verification  # noqa: E402
-from zoogen.verify.session import DetectorSession, StateDictMismatch  # noqa: E402
+from zoogen.verify.detection import DetectorSession  # noqa: E402
+from zoogen.verify.session import StateDictMismatch  # noqa: E402
 
 CONFIGS = {
     "faster": "faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py",
@@ -93,7 +94,7 @@ def test_no_detections_are_measured_zero_and_judged_drift(kind: str, coco_named:
                               device=resolve_device(False, None), work_dir=tmp_path)
     if kind == "faster":  # MMDetection's CocoMetric itself reports nothing at all for empty results
         with monkeypatch.context() as patch:
-            patch.setattr(session_module, "empty_detection_metrics", lambda evaluator: {})
+            patch.setattr(detection_module, "empty_detection_metrics", lambda evaluator: {})
             assert "coco/bbox_mAP" not in session.evaluate().metrics
     evaluation = session.evaluate()
     assert evaluation.metrics["coco/bbox_mAP"] == 0.0 and evaluation.metrics["coco/bbox_mAP_50"] == 0.0

@@ -215,13 +215,7 @@ def _run(
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.environment import collect_environment
     from zoogen.verify.fetch import MinimumRate
-    from zoogen.verify.runner import (
-        RunError,
-        VerifyOptions,
-        default_configs_root,
-        run_verification,
-        select_models,
-    )
+    from zoogen.verify.runner import RunError, VerifyOptions, run_verification, select_models
 
     console = Console(stderr=True)
     if zoo_dir is None:
@@ -234,7 +228,7 @@ def _run(
         what = f" matching {', '.join(patterns)}" if patterns else ""
         _fail(f"no models{what} in {zoo_dir}" + (f" (shard {shard})" if shard else ""))
 
-    configs_root = configs_root or default_configs_root()
+    configs_root = _configs_root(configs_root, models, loaded)
     command = _command_line()
     environment = collect_environment(device.describe(), zoo_dir=zoo_dir, command=command)
     tag = environment.tag or "unknown"
@@ -272,7 +266,7 @@ def _run(
     try:
         from zoogen.verify.runner import check_run
 
-        check_run(options)  # before the progress display: one usage error, no records
+        check_run(options, models)  # before the progress display: one usage error, no records
     except RunError as exc:
         _fail(str(exc))
     from zoogen.verify.preflight import OpsUnavailable, check_ops
@@ -307,16 +301,31 @@ def _estimate_here(zoo_dir: Path | None, patterns: tuple[str, ...], shard_of: An
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.plan import estimate as plan_estimate
     from zoogen.verify.plan import local_cpu_tag
-    from zoogen.verify.selection import default_configs_root, select_models
+    from zoogen.verify.selection import select_models
 
     if zoo_dir is None:
         _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
-    models = select_models(load_zoo(zoo_dir).zoo.models, patterns, shard_of)
+    loaded = load_zoo(zoo_dir)
+    models = select_models(loaded.zoo.models, patterns, shard_of)
     tag = local_cpu_tag()
-    _, entries, records = _stale_models(models, results_dir, tag, configs_root or default_configs_root(), max_age,
-                                        only_stale=stale)
+    _, entries, records = _stale_models(models, results_dir, tag,
+                                        _configs_root(configs_root, models, loaded, required=False),
+                                        max_age, only_stale=stale)
     click.echo(plan_estimate(entries if stale else [_all(e) for e in entries], records, tag).describe(tag))
     return 0
+
+
+def _configs_root(given: Path | None, models: list, loaded: Any, *, required: bool = True) -> Path | None:
+    """``--configs-root``, else the configs of the zoo's installed library: a usage error naming the library when
+    it is not installed and a run needs it (``plan`` and ``--estimate`` go on without: configs count as unknown)."""
+    from zoogen.verify.libraries import LibraryMissing, zoo_configs_root
+
+    try:
+        return zoo_configs_root(models, getattr(loaded.zoo.info, "library", None), given)
+    except LibraryMissing as exc:
+        if required:
+            _fail(str(exc))
+        return None
 
 
 def _all(entry: Any) -> Any:
@@ -396,7 +405,7 @@ def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | N
     from zoogen.meta.loader import load_zoo
     from zoogen.verify.plan import estimate as plan_estimate
     from zoogen.verify.plan import local_cpu_tag, plan
-    from zoogen.verify.selection import default_configs_root, select_models
+    from zoogen.verify.selection import select_models
 
     if zoo_dir is None:
         _fail("no model-index.yml here or above (nor zoo_meta/); pass --zoo DIR")
@@ -409,12 +418,13 @@ def plan_command(zoo_dir: Path | None, results_dir: Path, configs_root: Path | N
         except (DeviceUnavailable, ValueError) as exc:
             _fail(str(exc))
     tag = tag or local_cpu_tag()
-    models = select_models(load_zoo(zoo_dir).zoo.models, patterns)
+    loaded = load_zoo(zoo_dir)
+    models = select_models(loaded.zoo.models, patterns)
     try:
         records = load_records(results_dir)
     except RecordError as exc:
         _fail(str(exc))
-    entries = plan(models, records, tag=tag, configs_root=configs_root or default_configs_root(),
+    entries = plan(models, records, tag=tag, configs_root=_configs_root(configs_root, models, loaded, required=False),
                    max_age=None if max_age is None else timedelta(days=max_age))
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))

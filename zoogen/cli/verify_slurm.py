@@ -183,7 +183,8 @@ def forwarded_args(command: click.Command, opts: dict[str, Any]) -> list[str]:
 def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) -> int:
     """``zoogen verify --slurm ...``: write the scripts, submit them, and with ``--wait`` follow them."""
     from zoogen.meta.loader import load_zoo
-    from zoogen.verify.runner import RunError, VerifyOptions, check_run, default_configs_root, select_models
+    from zoogen.verify.libraries import LibraryMissing, zoo_configs_root
+    from zoogen.verify.runner import RunError, VerifyOptions, check_run, select_models
 
     check_plain_options(ctx.command, opts)
     if opts.get("shard"):
@@ -203,11 +204,12 @@ def submit_run(ctx: click.Context, request: SlurmRequest, opts: dict[str, Any]) 
         fail(f"no models{' matching ' + ', '.join(patterns) if patterns else ''} in {zoo_dir}")
     results_dir = Path(opts.get("results_dir") or "results")
     try:  # what is wrong with the run as a whole is said here, once, before any task is queued
+        configs_root = zoo_configs_root(models, getattr(loaded.zoo.info, "library", None), opts.get("configs_root"))
         check_run(VerifyOptions(
             results_dir=results_dir, data_root=Path(opts.get("data_root") or "data/coco"),
-            configs_root=opts.get("configs_root") or default_configs_root(), cache_dir=opts.get("cache_dir"),
-        ))
-    except RunError as exc:
+            configs_root=configs_root, cache_dir=opts.get("cache_dir"),
+        ), models)
+    except (RunError, LibraryMissing) as exc:
         fail(str(exc))
     count = min(request.shards or min(len(models), 100), len(models))
     shards = [[m.name for m in select_models(models, (), (i, count))] for i in range(1, count + 1)]

@@ -19,6 +19,7 @@ from zoogen.meta.keys import fold
 
 REGISTRY_FILE = "registry.yml"  # package data of zoogen
 ALIASED_KINDS = ("tasks", "datasets", "metrics")
+ANY_LIBRARY = "*"  # an evaluator key given as a plain string: whichever library evaluates
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,25 @@ class Term:
 
 
 @dataclass(frozen=True)
+class LibraryInfo:
+    """An OpenMMLab library zoogen verifies with, by the ``default_scope`` of its configs."""
+
+    scope: str  # mmdet, mmpretrain, mmseg, mmpose
+    title: str  # MMDetection
+    package: str  # the distribution to install: mmsegmentation
+    unit: str  # what its evaluator reports: fraction (MMDetection's COCO) or percent (MMPretrain, MMSeg)
+
+
+@dataclass(frozen=True)
+class DatasetInfo(Term):
+    types: tuple[str, ...] = ()  # the library dataset classes that read it (ImageNet, ADE20KDataset)
+
+
+@dataclass(frozen=True)
 class TaskInfo(Term):
     primary: str | None = None  # the key of the task's headline metric
     columns: tuple[str, ...] = ()  # its method tables' columns (keys of `columns`), when zoo.yml gives none
+    library: str | None = None  # the library (scope) whose zoo publishes it: tells whom a zoo belongs to
 
 
 @dataclass(frozen=True)
@@ -41,14 +58,28 @@ class MetricInfo(Term):
     unit: str = "percent"
     higher_is_better: bool = True
     tolerance: float = 0.3
-    evaluator: str | None = None
+    evaluators: tuple[tuple[str, str], ...] = ()  # (library scope or "*", the key its evaluator reports)
     tasks: tuple[str, ...] = ()  # where this name means this metric (empty: anywhere)
     datasets: tuple[str, ...] = ()
     range: tuple[float | None, float | None] = (None, None)  # valid values, from the unit unless narrowed
 
-    def from_evaluator(self, value: float) -> float:
-        """MMDetection reports fractions; scale to this metric's unit."""
-        return value * 100.0 if self.unit == "percent" else value
+    @property
+    def evaluator(self) -> str | None:
+        """The first evaluator key (any library's), or None when nothing evaluates this metric."""
+        return self.evaluators[0][1] if self.evaluators else None
+
+    def evaluator_key(self, library: str) -> str | None:
+        """The key ``library``'s evaluator reports this metric under (``accuracy/top1``), or None."""
+        keys = dict(self.evaluators)
+        return keys.get(library) or keys.get(ANY_LIBRARY)
+
+    def from_evaluator(self, value: float, reported_unit: str = "fraction") -> float:
+        """Scale a value an evaluator reported in ``reported_unit`` (fraction or percent) to this metric's unit."""
+        if reported_unit == "fraction" and self.unit == "percent":
+            return value * 100.0
+        if reported_unit == "percent" and self.unit == "fraction":
+            return value / 100.0
+        return value
 
     def out_of_range(self, value: float) -> str | None:
         """Why ``value`` is not a valid value of this metric, or None."""
@@ -76,11 +107,12 @@ class ColumnInfo(Term):
 @dataclass(frozen=True)
 class Registry:
     tasks: dict[str, TaskInfo]
-    datasets: dict[str, Term]
+    datasets: dict[str, DatasetInfo]
     metrics: dict[str, MetricInfo]
     columns: dict[str, ColumnInfo]
     words: dict[str, Term]
     speed_tolerance_fraction: float
+    libraries: dict[str, LibraryInfo]
     _aliases: dict[str, dict[str, list[str]]]
     _raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -115,6 +147,11 @@ class Registry:
     def metric(self, name: str, task: str | None = None, dataset: str | None = None) -> MetricInfo | None:
         key = self.resolve_metric(name, task, dataset) if task else self.canonical("metrics", name)
         return self.metrics.get(key) if key else None
+
+    def dataset_of_type(self, type_name: str) -> str | None:
+        """The dataset a library's dataset class reads (``ADE20KDataset`` -> ADE20K), or None."""
+        bare = type_name.rsplit(".", 1)[-1]
+        return next((name for name, info in self.datasets.items() if bare in info.types), None)
 
     def primary_metric(self, task: str) -> MetricInfo | None:
         """The task's headline metric (box AP for detection, Top-1 for classification, ...)."""
@@ -170,14 +207,26 @@ def _terms(raw: dict[str, Any], kind: type[Term], aliases: dict[str, list[str]] 
                     keys.append(name)
         if kind is TaskInfo:
             spec["columns"] = tuple(spec.get("columns") or ())
+        if kind is DatasetInfo:
+            spec["types"] = tuple(str(t) for t in spec.get("types") or ())
         if kind is MetricInfo:
             unit = spec.setdefault("unit", "percent")
             spec["tasks"] = tuple(spec.get("tasks") or ())
             spec["datasets"] = tuple(spec.get("datasets") or ())
             bounds = spec.pop("range", None) or (units or {}).get(unit, (None, None))
             spec["range"] = (bounds[0], bounds[1])
+            spec["evaluators"] = _evaluators(spec.pop("evaluator", None))
         terms[name] = kind(name=name, title=title, zh_CN=zh_cn, **spec)
     return terms
+
+
+def _evaluators(raw: Any) -> tuple[tuple[str, str], ...]:
+    """``coco/bbox_mAP`` (any library) or ``{mmpretrain: accuracy/top1, ...}`` -> ((library, key), ...)."""
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, str):
+        return ((ANY_LIBRARY, raw),)
+    return tuple((str(library), str(key)) for library, key in dict(raw).items() if key)
 
 
 def _canonical_scope(terms: dict[str, MetricInfo], tasks: dict[str, list[str]],
@@ -195,7 +244,7 @@ def build_registry(raw: dict[str, Any]) -> Registry:
     aliases: dict[str, dict[str, list[str]]] = {kind: {} for kind in ALIASED_KINDS}
     units = {name: tuple((spec or {}).get("range") or (None, None)) for name, spec in (raw.get("units") or {}).items()}
     tasks = _terms(raw["tasks"], TaskInfo, aliases["tasks"])
-    datasets = _terms(raw["datasets"], Term, aliases["datasets"])
+    datasets = _terms(raw["datasets"], DatasetInfo, aliases["datasets"])
     metrics = _terms(raw["metrics"], MetricInfo, aliases["metrics"], units)
     return Registry(
         tasks=tasks,
@@ -204,6 +253,10 @@ def build_registry(raw: dict[str, Any]) -> Registry:
         columns=_terms(raw["columns"], ColumnInfo, None),
         words=_terms(raw.get("words", {}), Term, None),
         speed_tolerance_fraction=float((raw.get("speed") or {}).get("tolerance_fraction", 0.1)),
+        libraries={str(scope): LibraryInfo(scope=str(scope), title=str(spec.get("title") or scope),
+                                           package=str(spec.get("package") or scope),
+                                           unit=str(spec.get("unit") or "fraction"))
+                   for scope, spec in (raw.get("libraries") or {}).items()},
         _aliases=aliases,
         _raw=raw,
     )

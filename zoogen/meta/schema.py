@@ -189,6 +189,7 @@ class ZooInfo:
     method_order: list[str] = field(default_factory=list)
     footer: str | None = None  # site footer / copyright text
     mirrors: list[Mirror] = field(default_factory=list)
+    library: str | None = None  # zoo.yml's `library`: the OpenMMLab library of the zoo's configs
     links_report: Path | None = None  # link-health JSON report kept in the repository
     registry_overrides: dict[str, Any] = field(default_factory=dict)  # zoo.yml `registry:` (see registry.py)
     trusted_prose: frozenset[str] = frozenset()  # markup the zoo's prose may use beyond plain MyST (opt-in)

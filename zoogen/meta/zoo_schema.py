@@ -88,6 +88,10 @@ class TaskSpec(TermSpec):
     primary: str | None = None
 
 
+class DatasetSpec(TermSpec):
+    types: list[OneLine] | None = None  # the library dataset classes that read it (ADE20KDataset)
+
+
 class MetricSpec(TermSpec):
     """A metric added to, or changed in, the registry (unset fields keep the registry's value)."""
 
@@ -96,13 +100,13 @@ class MetricSpec(TermSpec):
     tolerance: NonNegativeFloat | None = None
     tasks: list[str] | None = None
     datasets: list[str] | None = None
-    evaluator: str | None = None
+    evaluator: OneLine | dict[OneLine, OneLine] | None = None  # a key, or {library scope: key}
     range: tuple[float | None, float | None] | None = None  # valid values (default: the unit's)
 
 
 class RegistrySpec(Block):
     tasks: dict[str, TaskSpec] = Field(default_factory=dict)
-    datasets: dict[str, TermSpec] = Field(default_factory=dict)
+    datasets: dict[str, DatasetSpec] = Field(default_factory=dict)
     metrics: dict[str, MetricSpec] = Field(default_factory=dict)
 
 
@@ -110,6 +114,7 @@ class ZooSpec(Block):
     """The whole of ``zoo.yml``."""
 
     title: OneLine = "Model Zoo"
+    library: OneLine | None = None  # the OpenMMLab library whose configs the zoo's Config paths name (mmpretrain)
     intro: str | None = None
     locale_dir: str | None = None
     config_base_url: HttpUrl | None = None

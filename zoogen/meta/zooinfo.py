@@ -113,6 +113,7 @@ def _info(spec: ZooSpec, root: Path, doc: YamlDocument, registry: Registry, diag
         group_by_tasks=spec.table.group_by != "dataset",
         footer=spec.footer.strip() if spec.footer else None,
         mirrors=[Mirror(m.primary, m.mirror) for m in spec.mirrors],
+        library=spec.library,
         links_report=_links_report(root, spec.links_report, doc.at("links_report"), diags, links_report),
         registry_overrides=spec.registry.model_dump(exclude_unset=True),
         trusted_prose=frozenset(spec.trusted_prose),

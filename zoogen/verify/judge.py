@@ -21,7 +21,8 @@ from zoogen.verify.hardware import hardware_matches
 
 __all__ = [
     "SPEED_PROTOCOL", "hardware_matches", "is_subset", "judge_memory", "judge_metrics", "judge_speed",
-    "matching_speed_record", "metric_verdict", "speed_precision", "tolerance_for",
+    "judged_datasets", "matching_speed_record", "metric_verdict", "speed_precision", "tolerance_for",
+    "unjudged_metrics",
 ]
 
 _EPSILON = 1e-9  # published numbers have one or two decimals: forgive float noise at the boundary
@@ -56,6 +57,43 @@ def metric_verdict(measured: float, published: float, tolerance: float, info: Me
     return Verdict.BETTER if above == info.higher_is_better else Verdict.DRIFT
 
 
+def judged_datasets(model: Model, dataset_type: str | None, registry: Registry | None = None) -> tuple[str, ...]:
+    """The datasets of ``model``'s results that its config's test set (class ``dataset_type``) measures.
+
+    The registry names the dataset a class reads (``ADE20KDataset`` -> ADE20K); a class it does not know
+    measures the model's only published dataset when there is one (the metafile pairs that config with it),
+    else nothing.
+    """
+    registry = registry or load_registry()
+    published = list(dict.fromkeys(r.dataset for r in model.results))
+    name = registry.dataset_of_type(dataset_type) if dataset_type else None
+    if name is not None:
+        return tuple(d for d in published if (registry.canonical("datasets", d) or d) == name)
+    return tuple(published) if len(published) == 1 else ()
+
+
+def _judged(model: Model, library: str, datasets: Collection[str] | None, registry: Registry):
+    """(result, metric name, info or None, published value) of every published number on ``datasets``."""
+    for result in model.results:
+        if datasets is not None and result.dataset not in datasets:
+            continue
+        for metric, raw in result.metrics.items():
+            published = published_number(raw)
+            if published is None:
+                continue
+            info = registry.metric(metric, result.task, result.dataset)
+            yield result, metric, info if info is not None and info.evaluator_key(library) else None, published
+
+
+def unjudged_metrics(model: Model, library: str, datasets: Collection[str] | None,
+                     registry: Registry | None = None) -> list[str]:
+    """``"mIoU (ms+flip) (Semantic Segmentation on ADE20K)"``: published numbers no key of ``library``'s
+    evaluator maps to, so that a run reports them once instead of guessing."""
+    registry = registry or load_registry()
+    return [f"{metric} ({result.task} on {result.dataset})"
+            for result, metric, info, _ in _judged(model, library, datasets, registry) if info is None]
+
+
 def judge_metrics(
     model: Model,
     measured: Mapping[str, float] | None,
@@ -63,36 +101,34 @@ def judge_metrics(
     subset: bool,
     datasets: Collection[str] | None = ("COCO",),
     registry: Registry | None = None,
+    library: str = "mmdet",
 ) -> list[MetricCheck]:
-    """One `MetricCheck` per published metric that the registry maps to an evaluator key.
+    """One `MetricCheck` per published metric that the registry maps to a key of ``library``'s evaluator.
 
-    ``measured`` holds MMDetection's keys (``coco/bbox_mAP``) as fractions; they are scaled to the metric's
-    unit. Results on datasets outside ``datasets`` (None: all) and metrics unknown to the registry are
-    left out: nothing here can measure them.
+    ``measured`` holds the evaluator's keys (``coco/bbox_mAP`` as a fraction, ``accuracy/top1`` in percent);
+    each value is scaled from the library's unit to the metric's. Results on datasets outside ``datasets``
+    (None: all) and metrics without a key (`unjudged_metrics`) are left out: nothing here measured them.
     """
     registry = registry or load_registry()
     measured = measured or {}
+    library_info = registry.libraries.get(library)
+    reported_unit = library_info.unit if library_info else "fraction"
     checks: list[MetricCheck] = []
-    for result in model.results:
-        if datasets is not None and result.dataset not in datasets:
+    for result, metric, info, published in _judged(model, library, datasets, registry):
+        if info is None:
             continue
-        for metric, raw in result.metrics.items():
-            info = registry.metric(metric)
-            published = published_number(raw)
-            if info is None or not info.evaluator or published is None:
-                continue
-            tolerance = tolerance_for(model, metric, info, registry)
-            value = measured.get(info.evaluator)
-            value = None if value is None else round(info.from_evaluator(float(value)), 4)
-            if value is None:
-                verdict = Verdict.MISSING
-            elif subset:
-                verdict = Verdict.SUBSET
-            else:
-                verdict = metric_verdict(value, published, tolerance, info)
-            checks.append(
-                MetricCheck(result.task, result.dataset, metric, published, value, tolerance, verdict)
-            )
+        key = info.evaluator_key(library)
+        tolerance = tolerance_for(model, metric, info, registry)
+        value = measured.get(key) if key else None
+        value = None if value is None else round(info.from_evaluator(float(value), reported_unit), 4)
+        if value is None:
+            verdict = Verdict.MISSING
+        elif subset:
+            verdict = Verdict.SUBSET
+        else:
+            verdict = metric_verdict(value, published, tolerance, info)
+        checks.append(MetricCheck(result.task, result.dataset, metric, published, value, tolerance, verdict,
+                                  key=key))
     return checks
 
 

@@ -7,18 +7,13 @@ use it on a login node.
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from zoogen.meta.registry import Registry, load_registry
 from zoogen.meta.schema import Model
 
-__all__ = ["VERIFIABLE_DATASETS", "default_configs_root", "evaluator_gap", "parse_shard", "select_models",
-           "split_verifiable"]
-
-VERIFIABLE_DATASETS = ("COCO",)  # what `judge_metrics` judges (COCO-style evaluators of the registry)
+__all__ = ["evaluator_gap", "parse_shard", "select_models", "split_verifiable"]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -47,33 +42,23 @@ def select_models(
     return chosen
 
 
-def default_configs_root() -> Path | None:
-    """The configs shipped in the installed mmdet wheel (``mmdet/.mim/configs``), without importing it."""
-    spec = importlib.util.find_spec("mmdet")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    package = Path(next(iter(spec.submodule_search_locations)))
-    for candidate in (package / ".mim" / "configs", package.parent / "configs"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 def evaluator_gap(model: Model, registry: Registry | None = None) -> str | None:
-    """``"<task> on <dataset>"`` when nothing published for ``model`` has an evaluator in zoogen, else None.
+    """``"<task> on <dataset>"`` when nothing published for ``model`` can be re-measured, else None.
 
-    zoogen evaluates COCO-style detection metrics (the registry's ``evaluator`` keys) on COCO; a
-    classification or pose zoo, or a model published only on another dataset, is not verifiable by it.
+    A number can be re-measured when the registry knows a library dataset class for its dataset (``types``)
+    and an evaluator key for its metric (``evaluator``); which library's key applies is known only once the
+    model's config is read (`zoogen.verify.judge.judge_metrics`).
     """
     registry = registry or load_registry()
     first = None
     for result in model.results:
         first = first or f"{result.task} on {result.dataset}"
-        if result.dataset not in VERIFIABLE_DATASETS:
+        dataset = registry.datasets.get(registry.canonical("datasets", result.dataset) or result.dataset)
+        if dataset is None or not dataset.types:
             continue
         for metric in result.metrics:
-            info = registry.metric(metric)
-            if info is not None and info.evaluator:
+            info = registry.metric(metric, result.task, result.dataset)
+            if info is not None and info.evaluators:
                 return None
     return first or "no published results"
 

@@ -1,22 +1,25 @@
-"""One built detector + test data, shared by evaluation and speed measurement.
+"""One built model + test data of any OpenMMLab 2.0 library, shared by evaluation and speed measurement.
 
-:class:`DetectorSession` builds what ``Runner.from_cfg(cfg).test()`` builds -- the model from the
-config, the config's test dataloader and evaluator -- once, loads the weights from an already loaded
-checkpoint dict, and offers:
+:class:`TestSession` builds what the library's ``tools/test.py`` (``Runner.from_cfg(cfg).test()``) builds -- the
+model from the config, the config's test dataloader and evaluator -- once, loads the weights from an already
+loaded checkpoint dict, and offers:
 
-* :meth:`DetectorSession.evaluate` -- the test loop (``TestLoop.run``: ``model.test_step`` per batch under
+* :meth:`TestSession.evaluate` -- the test loop (``TestLoop.run``: ``model.test_step`` per batch under
   the config's ``test_cfg.fp16`` autocast, ``evaluator.process``, ``evaluator.evaluate``), with the
   config's loader workers on CUDA (evaluation on a GPU is data-bound) and none on the CPU (they would
   compete with the model for the same cores); nothing in it is timed;
-* :meth:`DetectorSession.measure_speed` -- the measured pass, exactly the protocol of MMDetection's
+* :meth:`TestSession.measure_speed` -- the measured pass, exactly the protocol of MMDetection's
   ``InferenceBenchmark`` (``tools/analysis_tools/benchmark.py``): its own batch-1 loader without
   workers, the device synchronised before and after each ``test_step``, outputs dropped, 5 warm-up
   images excluded, no autocast unless asked (``precision="fp16"``, for a published FP16 figure); with
   conv-bn fusion, the fused copy is timed while the unfused weights wait on the CPU. Its peak memory is
   the pass's allocator peak. ``benchmarks/bench_verify.py`` (c) compares this very method with
   ``InferenceBenchmark``;
-* :meth:`DetectorSession.run` -- both, one after the other (what ``tools/test.py`` then ``benchmark.py``
+* :meth:`TestSession.run` -- both, one after the other (what ``tools/test.py`` then ``benchmark.py``
   do).
+
+The config comes already pointed at its data (`zoogen.verify.eval_config.point_test_data`); the COCO detection
+path (`zoogen.verify.detection.DetectorSession`) derives from this class.
 """
 
 from __future__ import annotations
@@ -26,27 +29,20 @@ import copy
 import io
 import itertools
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoogen.verify.device import Device
-from zoogen.verify.evaluate import (
-    Evaluation,
-    coco_backend,
-    count_detections,
-    empty_detection_metrics,
-    prepare_test_config,
-    recall_fix,
-    resolve_coco_backend,
-)
+from zoogen.verify.eval_config import for_test_run, load_config
 from zoogen.verify.timing import MAX_IMAGES, WARMUP, SpeedMeasurement, StepTimer
 
 if TYPE_CHECKING:
     import torch.nn as nn
     from mmengine.config import Config
 
-__all__ = ["DetectorSession", "SessionResult", "StateDictMismatch", "check_fit", "load_state_dict"]
+__all__ = ["Evaluation", "SessionResult", "StateDictMismatch", "TestSession", "check_fit", "load_state_dict"]
 
 #: State-dict keys never counted as a misfit: BatchNorm's ``num_batches_tracked`` (absent from checkpoints
 #: saved by torch < 0.4.1 and from converted ones; unused at test time) and EMA copies of the weights kept
@@ -89,6 +85,29 @@ _LOGGER_IDS = itertools.count(1)
 
 
 @dataclass
+class Evaluation:
+    """Result of one evaluation.
+
+    Attributes:
+        metrics: the evaluator's keys and values as it reports them (``coco/bbox_mAP`` as a fraction,
+            ``accuracy/top1`` in percent).
+        images: number of images evaluated.
+        evaluator: the evaluator's metric classes (``CocoMetric``, ``Accuracy``, ``IoUMetric``).
+        coco_backend: ``faster-coco-eval`` or ``pycocotools`` (COCO metrics only).
+        missing_keys / unexpected_keys: state-dict keys the model lacked / did not use when loading.
+        seconds: wall time of the pass over the data plus the metric computation.
+    """
+
+    metrics: dict[str, float]
+    images: int
+    evaluator: list[str] = field(default_factory=list)
+    coco_backend: str | None = None
+    missing_keys: list[str] = field(default_factory=list)
+    unexpected_keys: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
 class SessionResult:
     """What :meth:`DetectorSession.run` measured (``speed`` is None when not asked for)."""
 
@@ -116,34 +135,32 @@ def _build_evaluator(spec: Any) -> Any:
     return Evaluator(spec)
 
 
-class DetectorSession:
-    """A detector built from its config with weights from ``checkpoint["state_dict"]``.
+class TestSession:
+    """A model built from its config with weights from ``checkpoint["state_dict"]``, and its test data.
 
     Args:
-        config_file: the model's MMDetection config (path, or a ``Config`` which is copied).
+        config: the model's config (path, or a ``Config`` which is copied), its test set already pointed at
+            the data (`zoogen.verify.eval_config.point_test_data`).
         checkpoint: the loaded checkpoint (``{"meta": ..., "state_dict": ...}`` or a bare state dict).
-        data_root: COCO layout root (``annotations/instances_val2017.json``, ``val2017/``).
         device: where to run.
         max_images: evaluate the first ``max_images`` images only (None: all).
         work_dir: scratch directory (``cfg.work_dir``).
-        coco_eval: ``auto`` | ``faster-coco-eval`` | ``pycocotools``.
         eval_workers: loader workers of the evaluation (None: the config's on CUDA, 0 on the CPU); the
             measured pass never has any.
-        quiet: keep MMDetection's and pycocotools' console output out of the terminal (it is kept in
-            :attr:`log`).
+        quiet: keep the library's console output out of the terminal (it is kept in :attr:`log`).
         check_fit: refuse (`StateDictMismatch`) a checkpoint whose keys do not fit the model (`check_fit`).
     """
 
+    default_scope = "mmengine"
+
     def __init__(
         self,
-        config_file: Path | str | Config,
+        config: Path | str | Config,
         checkpoint: dict[str, Any],
         *,
-        data_root: Path,
         device: Device,
         max_images: int | None = None,
         work_dir: Path,
-        coco_eval: str = "auto",
         quiet: bool = True,
         check_fit: bool = True,
         eval_workers: int | None = None,
@@ -155,18 +172,15 @@ class DetectorSession:
         self.device = device
         self.quiet = quiet
         self.check_fit = check_fit
-        self.coco_eval = resolve_coco_backend(coco_eval)
         self._log = io.StringIO()
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         if eval_workers is None and not device.is_cuda:
             eval_workers = 0
-        self.cfg: Config = prepare_test_config(
-            config_file, data_root=data_root, max_images=max_images, work_dir=work_dir,
-            loader_workers=eval_workers,
-        )
+        self.cfg: Config = for_test_run(self._prepare(load_config(config)), max_images=max_images,
+                                        work_dir=work_dir, loader_workers=eval_workers)
         if quiet:
             MMLogger.get_instance(f"zoogen-verify-{next(_LOGGER_IDS)}", log_level="WARNING")
-        init_default_scope(self.cfg.get("default_scope", "mmdet"))
+        init_default_scope(self.cfg.get("default_scope", self.default_scope))
         env_cfg = self.cfg.get("env_cfg") or {}
         device.set_cudnn_benchmark(bool(env_cfg.get("cudnn_benchmark", False)))
         device.activate()
@@ -177,6 +191,28 @@ class DetectorSession:
         self.dataset = self.loader.dataset
         test_cfg = self.cfg.get("test_cfg") or {}
         self.fp16 = bool(test_cfg.get("fp16", False))
+
+    # -- what a library's path changes (`zoogen.verify.detection.DetectorSession`) -----------------------
+
+    def _prepare(self, cfg: Config) -> Config:
+        """The config before the subset and workers are set (here: as given)."""
+        return cfg
+
+    def _before_evaluate(self, evaluator: Any) -> None:
+        """Adjust the built evaluator before the loop (here: nothing)."""
+
+    def _count(self, outputs: Any) -> int:
+        """Predictions in one batch's outputs, for `_complete` (here: the samples)."""
+        return len(outputs or [])
+
+    @contextlib.contextmanager
+    def _metrics_context(self) -> Iterator[None]:
+        """What ``evaluator.evaluate`` runs inside (here: nothing)."""
+        yield
+
+    def _complete(self, metrics: dict[str, Any], evaluator: Any, predictions: int) -> dict[str, Any]:
+        """The metrics as reported (here: as the evaluator gave them)."""
+        return metrics
 
     # -- building -------------------------------------------------------------------------------
 
@@ -207,7 +243,7 @@ class DetectorSession:
 
     @property
     def log(self) -> str:
-        """Console output of MMDetection/pycocotools captured while ``quiet``."""
+        """Console output of the library captured while ``quiet``."""
         return self._log.getvalue()
 
     @property
@@ -223,17 +259,6 @@ class DetectorSession:
         spec.pop("prefetch_factor", None)
         spec.update(batch_size=1, num_workers=0, persistent_workers=False, dataset=self.dataset)
         return Runner.build_dataloader(spec)
-
-    def _restrict_metrics_to_subset(self, evaluator: Any) -> None:
-        """On a subset, score COCO metrics on the evaluated images only (not on every image of the
-        annotation file, which would count the unevaluated ones as misses)."""
-        ids = [self.dataset.get_data_info(i)["img_id"] for i in range(len(self.dataset))]
-        for metric in evaluator.metrics:
-            coco_api = getattr(metric, "_coco_api", None)
-            if coco_api is None or not hasattr(metric, "img_ids"):
-                continue
-            if set(ids) != set(coco_api.get_img_ids()):
-                metric.img_ids = ids
 
     # -- running --------------------------------------------------------------------------------
 
@@ -274,24 +299,24 @@ class DetectorSession:
             evaluator = _build_evaluator(self.cfg.test_evaluator)
             if hasattr(self.dataset, "metainfo"):
                 evaluator.dataset_meta = self.dataset.metainfo
-            self._restrict_metrics_to_subset(evaluator)
+            self._before_evaluate(evaluator)
             start = time.perf_counter()
-            detections = 0
+            predictions = 0
             outputs = None
             for batch in self.loader:
                 outputs = self._test_step(self.model, batch, fp16=self.fp16)
-                detections += count_detections(outputs)
+                predictions += self._count(outputs)
                 evaluator.process(data_samples=outputs, data_batch=batch)
             del outputs
-            with coco_backend(self.coco_eval), recall_fix():
+            with self._metrics_context():
                 metrics = evaluator.evaluate(len(self.dataset))
-            if detections == 0:
-                metrics = {**empty_detection_metrics(evaluator), **metrics}
+            metrics = self._complete(metrics, evaluator, predictions)
             seconds = time.perf_counter() - start
         return Evaluation(
-            metrics={key: float(value) for key, value in metrics.items()},
+            metrics=_numbers(metrics),
             images=len(self.dataset),
-            coco_backend=self.coco_eval,
+            evaluator=[type(metric).__name__ for metric in getattr(evaluator, "metrics", [])],
+            coco_backend=getattr(self, "coco_eval", None),
             missing_keys=list(self.missing_keys),
             unexpected_keys=list(self.unexpected_keys),
             seconds=seconds,
@@ -337,3 +362,14 @@ class DetectorSession:
                 self.model.to(self.device.torch_device)
                 self.device.release_memory()
         return timer.result(peak_memory_mb=peak, fused=fuse_conv_bn, precision=precision)
+
+
+def _numbers(metrics: dict[str, Any]) -> dict[str, float]:
+    """The evaluator's scalar results as floats (per-class arrays and tables some metrics add are left out)."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        try:
+            out[str(key)] = float(value)
+        except (TypeError, ValueError):
+            continue
+    return out

@@ -4,7 +4,7 @@ Batch 1, no loader workers, the model's ``test_step`` (data preprocessor + forwa
 timed per image with the device synchronised before and after, the first ``warmup`` (5) images
 excluded, at most ``max_images`` (2000) images, no autocast unless the published figure is FP16,
 optional conv-bn fusion. Data loading is not timed. The pass itself is
-`zoogen.verify.session.DetectorSession.measure_speed`; this module holds the clock and the result.
+`zoogen.verify.session.TestSession.measure_speed`; this module holds the clock and the result.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zoogen.verify.device import Device
 
-__all__ = ["SpeedMeasurement", "StepTimer", "measure_speed"]
+__all__ = ["SpeedMeasurement", "StepTimer"]
 
 MAX_IMAGES = 2000
 WARMUP = 5
@@ -105,38 +104,3 @@ class StepTimer:
             precision=precision,
         )
 
-
-def measure_speed(
-    config_file: Path,
-    checkpoint: dict[str, Any],
-    *,
-    data_root: Path,
-    device: Device,
-    max_images: int = MAX_IMAGES,
-    warmup: int = WARMUP,
-    fuse_conv_bn: bool = False,
-    precision: str = "fp32",
-    work_dir: Path | None = None,
-) -> SpeedMeasurement:
-    """Measure inference speed of ``checkpoint`` on up to ``max_images`` images of ``data_root``.
-
-    Thin wrapper over :class:`zoogen.verify.session.DetectorSession`.
-    """
-    import tempfile
-
-    from zoogen.verify.session import DetectorSession
-
-    with contextlib.ExitStack() as stack:
-        if work_dir is None:
-            work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zoogen-speed-")))
-        session = DetectorSession(
-            config_file,
-            checkpoint,
-            data_root=data_root,
-            device=device,
-            max_images=max_images,
-            work_dir=work_dir,
-        )
-        return session.measure_speed(
-            max_images=max_images, warmup=warmup, fuse_conv_bn=fuse_conv_bn, precision=precision
-        )

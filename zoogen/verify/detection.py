@@ -1,8 +1,7 @@
-"""Accuracy of a checkpoint with MMDetection's own test pipeline and metrics.
+"""The COCO detection path: MMDetection's configs on a COCO-layout ``--data-root``.
 
-``evaluate()`` runs what ``tools/test.py`` (``Runner.from_cfg(cfg).test()``) runs for the model's
-config -- the config's test dataset, pipeline, model ``test_step`` and evaluator -- with these
-differences that do not change the numbers:
+`DetectorSession` is `zoogen.verify.session.TestSession` (what ``tools/test.py`` runs: the config's test
+dataset, pipeline, model ``test_step`` and evaluator) with these differences that do not change the numbers:
 
 * the data is pointed at ``data_root`` (COCO layout: ``annotations/instances_val2017.json``,
   ``val2017/``), read with the config's loader workers or ``loader_workers``;
@@ -25,11 +24,12 @@ Heavy imports (torch, mmengine, mmdet) happen only when a function runs.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from zoogen.verify.eval_config import innermost_dataset, load_config
+from zoogen.verify.session import TestSession
 
 if TYPE_CHECKING:
     from mmengine.config import Config
@@ -39,11 +39,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ANN_FILE",
     "IMG_PREFIX",
-    "Evaluation",
+    "DetectorSession",
     "coco_backend",
     "count_detections",
     "empty_detection_metrics",
-    "evaluate",
     "prepare_test_config",
     "recall_fix",
     "resolve_coco_backend",
@@ -51,26 +50,6 @@ __all__ = [
 
 ANN_FILE = "annotations/instances_val2017.json"
 IMG_PREFIX = "val2017/"
-
-
-@dataclass
-class Evaluation:
-    """Result of one evaluation.
-
-    Attributes:
-        metrics: MMDetection's metric keys and values (``coco/bbox_mAP``: fractions, as it reports them).
-        images: number of images evaluated.
-        coco_backend: ``faster-coco-eval`` or ``pycocotools``.
-        missing_keys / unexpected_keys: state-dict keys the model lacked / did not use when loading.
-        seconds: wall time of the pass over the data plus the metric computation.
-    """
-
-    metrics: dict[str, float]
-    images: int
-    coco_backend: str = "pycocotools"
-    missing_keys: list[str] = field(default_factory=list)
-    unexpected_keys: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def resolve_coco_backend(name: str = "auto") -> str:
@@ -183,96 +162,85 @@ def empty_detection_metrics(evaluator: Any) -> dict[str, float]:
     return out
 
 
-def _innermost_dataset(dataset_cfg: dict) -> dict:
-    """The dataset dict that reads files (descends through wrappers like ``ClassBalancedDataset``)."""
-    while "dataset" in dataset_cfg and isinstance(dataset_cfg["dataset"], dict):
-        dataset_cfg = dataset_cfg["dataset"]
-    return dataset_cfg
-
-
 def prepare_test_config(
     config_file: Path | str | Config,
     *,
     data_root: Path,
-    max_images: int | None,
-    work_dir: Path,
+    max_images: int | None = None,
+    work_dir: Path | None = None,
     loader_workers: int | None = None,
 ) -> Config:
-    """Load the model's config and point its test dataloader and evaluator at ``data_root``.
+    """Load the model's config and point its test set and COCO evaluators at the COCO layout under ``data_root``.
 
-    Sets: dataset ``data_root``/``ann_file``/``data_prefix.img`` and ``indices`` (the subset),
-    loader ``num_workers=loader_workers`` (None: the config's; none also drops persistent workers),
-    evaluator ``ann_file`` with ``format_only=False``, ``work_dir``, no ``load_from``. Returns a fresh
-    ``Config`` (never shared with inference APIs, which mutate it).
+    Sets: dataset ``data_root``/``ann_file``/``data_prefix.img``, evaluator ``ann_file``; with ``work_dir``,
+    also what `zoogen.verify.eval_config.for_test_run` sets (subset, workers, no ``load_from``). Returns a
+    fresh ``Config`` (never shared with inference APIs, which mutate it).
     """
-    from mmengine.config import Config
+    from zoogen.verify.eval_config import for_test_run
 
-    cfg = copy.deepcopy(config_file) if isinstance(config_file, Config) else Config.fromfile(str(config_file))
+    cfg = load_config(config_file)
     data_root = Path(data_root).resolve()
     if not (data_root / ANN_FILE).is_file():
         raise FileNotFoundError(f"no COCO annotations at {data_root / ANN_FILE}")
-
-    loader = cfg.test_dataloader
-    if loader_workers is not None:
-        if loader_workers < 0:
-            raise ValueError(f"loader_workers must be >= 0, got {loader_workers}")
-        loader.num_workers = loader_workers
-    if not loader.get("num_workers"):
-        loader.persistent_workers = False
-        loader.pop("prefetch_factor", None)
-    dataset = _innermost_dataset(loader.dataset)
+    dataset = innermost_dataset(cfg.test_dataloader.dataset)
     dataset["data_root"] = str(data_root)
     dataset["ann_file"] = ANN_FILE
     prefix = dict(dataset.get("data_prefix") or {})
     prefix["img"] = IMG_PREFIX
     dataset["data_prefix"] = prefix
     dataset["test_mode"] = True
-    if max_images is not None:
-        if max_images < 1:
-            raise ValueError(f"max_images must be >= 1, got {max_images}")
-        dataset["indices"] = int(max_images)
-    else:
-        dataset.pop("indices", None)
-
     evaluators = cfg.test_evaluator
     for metric in evaluators if isinstance(evaluators, list) else [evaluators]:
         if "ann_file" in metric or str(metric.get("type", "")).endswith("CocoMetric"):
             metric["ann_file"] = str(data_root / ANN_FILE)
         metric["format_only"] = False
-        metric.pop("outfile_prefix", None)
-
-    cfg.work_dir = str(work_dir)
-    cfg.load_from = None
-    cfg.resume = False
+    if work_dir is not None:
+        for_test_run(cfg, max_images=max_images, work_dir=work_dir, loader_workers=loader_workers)
     return cfg
 
 
-def evaluate(
-    config_file: Path,
-    checkpoint: dict[str, Any],
-    *,
-    data_root: Path,
-    device: Device,
-    max_images: int | None,
-    work_dir: Path,
-    coco_eval: str = "auto",
-    loader_workers: int | None = None,
-) -> Evaluation:
-    """Evaluate ``checkpoint`` (a loaded ``{meta, state_dict}`` dict) with the config's evaluator.
+class DetectorSession(TestSession):
+    """An MMDetection model on a COCO-layout ``data_root`` (module doc).
 
-    Thin wrapper over :class:`zoogen.verify.session.DetectorSession` (use the session directly to
-    also measure speed on the same built model and data).
+    Args (beside `TestSession`'s):
+        data_root: COCO layout root (``annotations/instances_val2017.json``, ``val2017/``).
+        coco_eval: ``auto`` | ``faster-coco-eval`` | ``pycocotools``.
     """
-    from zoogen.verify.session import DetectorSession
 
-    session = DetectorSession(
-        config_file,
-        checkpoint,
-        data_root=data_root,
-        device=device,
-        max_images=max_images,
-        work_dir=work_dir,
-        coco_eval=coco_eval,
-        eval_workers=loader_workers,
-    )
-    return session.evaluate()
+    default_scope = "mmdet"
+
+    def __init__(self, config_file: Path | str | Config, checkpoint: dict[str, Any], *, data_root: Path,
+                 device: Device, coco_eval: str = "auto", **kwargs: Any) -> None:
+        self.data_root = Path(data_root)
+        self.coco_eval = resolve_coco_backend(coco_eval)
+        super().__init__(config_file, checkpoint, device=device, **kwargs)
+
+    def _prepare(self, cfg: Config) -> Config:
+        return prepare_test_config(cfg, data_root=self.data_root)
+
+    def _before_evaluate(self, evaluator: Any) -> None:
+        self._restrict_metrics_to_subset(evaluator)
+
+    def _count(self, outputs: Any) -> int:
+        return count_detections(outputs)
+
+    @contextlib.contextmanager
+    def _metrics_context(self) -> Iterator[None]:
+        with coco_backend(self.coco_eval), recall_fix():
+            yield
+
+    def _complete(self, metrics: dict[str, Any], evaluator: Any, predictions: int) -> dict[str, Any]:
+        if predictions == 0:
+            return {**empty_detection_metrics(evaluator), **metrics}
+        return metrics
+
+    def _restrict_metrics_to_subset(self, evaluator: Any) -> None:
+        """On a subset, score COCO metrics on the evaluated images only (not on every image of the
+        annotation file, which would count the unevaluated ones as misses)."""
+        ids = [self.dataset.get_data_info(i)["img_id"] for i in range(len(self.dataset))]
+        for metric in evaluator.metrics:
+            coco_api = getattr(metric, "_coco_api", None)
+            if coco_api is None or not hasattr(metric, "img_ids"):
+                continue
+            if set(ids) != set(coco_api.get_img_ids()):
+                metric.img_ids = ids
