@@ -288,8 +288,8 @@ def bench_c(images: int, checkpoint: Path | None, rounds: int, device_name: str)
     from mmengine.registry import init_default_scope
 
     from zoogen.verify.checkpoint import load_checkpoint
-    from zoogen.verify.device import resolve_device
     from zoogen.verify.detection import DetectorSession
+    from zoogen.verify.device import resolve_device
 
     tmp = Path(tempfile.mkdtemp(prefix="zoogen-bench-c-"))
     data_root = tiny_detector.make_tiny_coco(tmp / "coco", val=images)

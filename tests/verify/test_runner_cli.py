@@ -30,8 +30,8 @@ from zoogen.errors import Location
 from zoogen.meta.schema import Model, Result
 from zoogen.records import Environment, RecordError, environment_tag, load_records
 from zoogen.verify import runner as runner_module
-from zoogen.verify.environment import collect_environment
 from zoogen.verify.backends import Prepared
+from zoogen.verify.environment import collect_environment
 from zoogen.verify.runner import (
     BackendResult,
     RunError,
@@ -422,8 +422,9 @@ def test_resume_skips_finished_models_and_retries_errors(setup: dict) -> None:
 def test_environment_block(tmp_path: Path) -> None:
     info = {"device": "cpu", "device_name": "Test CPU", "driver": None, "cuda": None, "cudnn": None}
     env = collect_environment(info, zoo_dir=tmp_path, command=["zoogen", "verify", "--models", "a b"])
-    assert env.tag == environment_tag(env) and env.tag.startswith("cpu-") and f"torch{torch.__version__.split('+')[0]}" in env.tag
-    assert env.torch == torch.__version__.split("+")[0] and env.python.count(".") == 2
+    version = torch.__version__.split("+")[0]
+    assert env.tag == environment_tag(env) and env.tag.startswith("cpu-") and f"torch{version}" in env.tag
+    assert env.torch == version and env.python.count(".") == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", env.date)
     assert env.command == "zoogen verify --models 'a b'"
     assert env.zoo_commit is None  # not a git checkout

@@ -22,10 +22,10 @@ pytest.importorskip("mmdet")
 pytest.importorskip("mmcv._ext")
 
 from zoogen.verify import detection as detection_module  # noqa: E402
+from zoogen.verify.detection import DetectorSession  # noqa: E402
 from zoogen.verify.device import resolve_device  # noqa: E402
 from zoogen.verify.judge import judge_metrics  # noqa: E402
 from zoogen.verify.runner import VerifyOptions, default_configs_root, run_verification  # noqa: E402
-from zoogen.verify.detection import DetectorSession  # noqa: E402
 from zoogen.verify.session import StateDictMismatch  # noqa: E402
 
 CONFIGS = {
