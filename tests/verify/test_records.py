@@ -31,8 +31,8 @@ from zoogen.records import (
 DOC_KEYS = ["schema", "model", "status", "error", "step", "config", "checkpoint", "images", "subset",
             "environment", "metrics", "speed", "memory", "inputs", "timings"]
 ENV_KEYS = ["tag", "device", "device_name", "driver", "cuda", "cudnn", "mmcv_cuda", "compute_capability",
-            "device_memory_mb", "torch", "mmcv", "mmdet", "mmengine", "zoogen", "cpu", "python", "date", "zoo_commit",
-            "command"]
+            "device_memory_mb", "torch", "mmcv", "mmdet", "mmengine", "library", "library_version", "zoogen", "cpu",
+            "python", "date", "zoo_commit", "command"]
 
 
 def make_record(model: str = "faster_rcnn_r50_fpn_1x_coco", tag: str = "cpu-amd-epyc-torch2.13.0",
@@ -58,7 +58,8 @@ def test_json_has_every_documented_key(tmp_path: Path) -> None:
     assert list(data["environment"]) == ENV_KEYS
     assert data["schema"] == 1 and data["status"] == "ok" and data["error"] is None
     assert data["metrics"][0] == {"task": "Object Detection", "dataset": "COCO", "metric": "box AP",
-                                  "published": 37.4, "measured": 37.3, "tolerance": 0.3, "verdict": "passed"}
+                                  "published": 37.4, "measured": 37.3, "tolerance": 0.3, "verdict": "passed",
+                                  "key": None}
     assert set(data["speed"]) == {"fps", "ms_per_image", "ms_std", "images", "fused", "precision", "published_fps",
                                   "published_hardware", "verdict", "batch_size", "protocol"}
     assert set(data["inputs"]) == {"config_sha256", "published", "config"}

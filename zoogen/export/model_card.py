@@ -130,6 +130,7 @@ def model_card(zoo: Zoo, method: Method, model: Model, records: list[Verificatio
             "remeasured": checks,
             "provenance": {"tool": f"zoogen {env.zoogen}" if env.zoogen else "zoogen", "command": env.command,
                            "hardware": hardware(newest), "torch": env.torch, "mmdet": env.mmdet,
+                           "library": " ".join(v for v in (env.library, env.library_version) if v) or None,
                            "zoo_commit": env.zoo_commit, "checkpoint_sha256": newest.checkpoint.sha256},
         }
     return card
@@ -150,7 +151,9 @@ def _notes(record: VerificationRecord | None, again: Remeasured, published: obje
     env = record.environment if record is not None else None
     versions = ", ".join(f"{name} {version}" for name, version in (
         ("torch", env.torch if env else None), ("mmcv", env.mmcv if env else None),
-        ("mmengine", env.mmengine if env else None), ("mmdet", env.mmdet if env else None)) if version)
+        ("mmengine", env.mmengine if env else None), ("mmdet", env.mmdet if env else None),
+        (env.library if env and env.library not in (None, "mmdet") else "", env.library_version if env else None))
+        if name and version)
     parts = [f"re-measured on {again.hardware or 'unknown hardware'}", versions,
              f"{again.images} images" if again.images else "", f"published {published}",
              f"verdict {again.verdict} (tolerance {again.tolerance})"]

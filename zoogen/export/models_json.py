@@ -70,7 +70,8 @@ def _verification(zoo: Zoo, model: Model, record: VerificationRecord) -> dict[st
         "images": record.images,
         "subset": record.subset,
         "checkpoint_sha256": record.checkpoint.sha256,
-        "versions": {key: getattr(env, key) for key in ("torch", "mmcv", "mmdet", "mmengine", "zoogen", "python")},
+        "versions": {key: getattr(env, key) for key in ("torch", "mmcv", "mmdet", "mmengine", "zoogen", "python",
+                                                         "library", "library_version")},
         "speed": None if speed is None else {
             "fps": speed.fps, "ms_per_image": speed.ms_per_image, "published_fps": speed.published_fps,
             "published_hardware": speed.published_hardware, "verdict": text(speed.verdict),

@@ -26,7 +26,7 @@ def _field(obj: object, name: str) -> str | None:
 
 
 def evaluator(record: VerificationRecord, registry: Registry) -> str:
-    """``mmdet 3.3.0: coco/bbox_mAP, coco/segm_mAP`` (the library, its version and the evaluator's keys)."""
+    """``mmpretrain 1.2.0: accuracy/top1, accuracy/top5`` (the library, its version and the evaluator's keys)."""
     env = record.environment
     library = _field(env, "library")
     version = _field(env, "library_version") or (_field(env, library) if library else None)
@@ -35,8 +35,8 @@ def evaluator(record: VerificationRecord, registry: Registry) -> str:
         version = _field(env, library) if library else None
     keys = []
     for check in record.metrics:
-        info = registry.metric(check.metric)
-        key = (info.evaluator if info and info.evaluator else None) or check.metric
+        info = registry.metric(check.metric, check.task, check.dataset)
+        key = getattr(check, "key", None) or (info.evaluator if info and info.evaluator else None) or check.metric
         if key not in keys:
             keys.append(key)
     who = " ".join(part for part in (library, version) if part) or "-"
@@ -52,6 +52,9 @@ def versions(record: VerificationRecord) -> str:
     parts = [("torch", env.torch), ("CUDA", env.cuda if on_cuda else None),
              ("cuDNN", env.cudnn if on_cuda else None), ("mmcv", mmcv), ("mmengine", env.mmengine)]
     parts += [(name, _field(env, name)) for name in LIBRARIES]
+    library = _field(env, "library")
+    if library and library not in dict(parts):  # the library whose evaluator ran (mmsegmentation 1.2.2)
+        parts.append((library, _field(env, "library_version")))
     return ", ".join(f"{name} {version}" for name, version in parts if version) or "-"
 
 
