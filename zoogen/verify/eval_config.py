@@ -147,7 +147,8 @@ def missing_data(cfg: Config) -> list[str]:
     """What the (moved) test set would read and is missing: ``"ann_file meta/val.txt (/data/in1k/meta/val.txt)"``.
 
     Checks each dataset's ``data_root`` folder, its ``ann_file`` and its ``data_prefix`` folders, and the
-    evaluators' ``ann_file``; a dataset that finds its files by ``split`` alone is checked by its folder only.
+    evaluators' ``ann_file``; a dataset that finds its files by ``split`` alone (MMPretrain's ``ImageNet``) is
+    checked for the ``<split>/`` folder.
     """
     missing: list[str] = []
     loader = cfg.get("test_dataloader") or {}
@@ -160,6 +161,8 @@ def missing_data(cfg: Config) -> list[str]:
         if ann is not None and not ann.exists():
             missing.append(f"ann_file {dataset.get('ann_file')} ({ann})")
         prefix = dataset.get("data_prefix")
+        if not prefix and isinstance(dataset.get("split"), str) and dataset["split"]:
+            prefix = dataset["split"]  # ImageNet-style: split "val" reads val/ (and meta/val.txt when present)
         prefixes = prefix.items() if isinstance(prefix, dict) else [("data_prefix", prefix)]
         for name, value in prefixes:
             folder = _under(root, value)
