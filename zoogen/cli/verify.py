@@ -138,9 +138,11 @@ def _step(record: VerificationRecord) -> str:
               help="Verify only models whose name matches GLOB (repeatable).")
 @click.option("--shard", metavar="I/N", help="Verify the I-th of N stable shards of the selected models.")
 @click.option("--data-root", type=click.Path(path_type=Path), default=Path("data/coco"), show_default=True,
-              help="COCO layout: annotations/instances_val2017.json and val2017/.")
+              help="The test data, in the layout each model's config reads: COCO (annotations/instances_val2017.json, "
+                   "val2017/), ImageNet (meta/val.txt, val/), ADE20K (images/validation, annotations/validation)...")
 @click.option("--configs-root", type=click.Path(path_type=Path),
-              help="Folder of the MMDetection configs (default: the configs of the installed mmdet).")
+              help="Folder of the zoo's configs (default: those shipped by the zoo's installed library: zoo.yml's "
+                   "`library`, else the one whose configs hold the zoo's Config paths).")
 @click.option("--max-images", type=click.IntRange(min=1),
               help="Evaluate only the first N images (a subset run: recorded, never judged).")
 @click.option("--results", "results_dir", type=click.Path(path_type=Path), default=Path("results"),
@@ -174,8 +176,12 @@ def verify_command(ctx: click.Context, **opts: Any) -> None:
     drift with --fail-on-drift), 2 on a usage error such as --gpu without CUDA or no dataset at
     --data-root (found before any model starts).
 
+    Any OpenMMLab 2.0 library's models: each runs as its library's tools/test.py runs it (the config's test
+    dataloader, model and evaluator, by its default_scope: MMDetection, MMPretrain, MMSegmentation...), its
+    evaluator's keys mapped to the metafile's metrics by zoogen's registry.
+
     Safe by default: a config is Python that mmengine executes, so only configs under --configs-root
-    (default: the installed mmdet's) that set no custom_imports are run; --trust-configs runs any
+    (default: the zoo's installed library's) that set no custom_imports are run; --trust-configs runs any
     (the zoo's own Python). Checkpoints are loaded with torch.load(weights_only=True) unless
     --trust-checkpoints.
     """
@@ -384,7 +390,7 @@ def merge_command(shard_dirs: tuple[Path, ...], into: Path) -> None:
 @click.option("--results", "results_dir", type=click.Path(path_type=Path), default=Path("results"),
               show_default=True, help="The records to compare with (the repository's results/).")
 @click.option("--configs-root", type=click.Path(path_type=Path),
-              help="Folder of the MMDetection configs (default: the configs of the installed mmdet).")
+              help="Folder of the zoo's configs (default: those shipped by the zoo's installed library).")
 @click.option("--models", "patterns", multiple=True, metavar="GLOB", help="Only models matching GLOB.")
 @click.option("--tag", help="The environment tag to plan for (default: this machine; see --gpu).")
 @click.option("--gpu", is_flag=True, help="Plan for this machine's CUDA device 0 (imports torch).")
