@@ -4,7 +4,7 @@
 #   bash tools/setup.sh docs     what the site needs: zoogen itself (about a minute; no torch, no mmdet)
 #   bash tools/setup.sh test     everything the tests need: the site install, the test tools, the verification
 #                                stack (torch 2.14.1 + torchvision 0.29.1, mmcv 2.1.0 with compiled ops built
-#                                against that torch, mmengine, mmdet, mmpretrain, mmsegmentation), headless
+#                                against that torch, mmengine, mmdet, mmpretrain, mmsegmentation, mmpose), headless
 #                                Chromium with a CJK font, and a one-node Slurm cluster (started)
 #   bash tools/setup.sh verify   the site install and the verification stack only (a GPU runner)
 #
@@ -81,9 +81,14 @@ if [ "$MODE" = verify ]; then
 else
   "${PIP[@]}" -e ".[verify,test]" "${TORCH[@]}"
 fi
-"$PY" -c "import mmcv._ext, mmdet, mmpretrain, mmseg, torch, torchvision
+# MMPose 1.3.2 declares chumpy (an SMPL helper that mmpose's own code never imports, and whose setup.py no
+# longer runs under current pip) and xtcocotools, whose wheels are compiled against numpy 1: mmpose goes in
+# without its declared dependencies, xtcocotools is built from source against this numpy, and the rest as declared.
+"${PIP[@]}" --no-binary xtcocotools "xtcocotools>=1.12,<2" "munkres>=1.1,<2" "json-tricks>=3.17,<4"
+"${PIP[@]}" --no-deps "mmpose==1.3.2"
+"$PY" -c "import mmcv._ext, mmdet, mmpretrain, mmseg, mmpose, torch, torchvision, xtcocotools.coco
 print('verification stack: torch', torch.__version__, 'torchvision', torchvision.__version__, 'mmdet', mmdet.__version__,
-      'mmpretrain', mmpretrain.__version__, 'mmseg', mmseg.__version__)"
+      'mmpretrain', mmpretrain.__version__, 'mmseg', mmseg.__version__, 'mmpose', mmpose.__version__)"
 # mmcv's ops proven on the device: a convolution, nms and RoIAlign on CUDA device 0 when torch sees a GPU
 # (else on the CPU); a CPU-only or wrong-architecture build fails here with the command that fixes it.
 "$PY" -m zoogen.verify.preflight --device auto

@@ -68,10 +68,16 @@ class MetricInfo(Term):
         """The first evaluator key (any library's), or None when nothing evaluates this metric."""
         return self.evaluators[0][1] if self.evaluators else None
 
+    def evaluator_keys(self, library: str) -> list[str]:
+        """The keys ``library``'s evaluator may report this metric under (``coco/AP``, ``crowdpose/AP``: the
+        prefix is the config's), in order; those given for any library when none is given for it."""
+        own = [key for lib, key in self.evaluators if lib == library]
+        return own or [key for lib, key in self.evaluators if lib == ANY_LIBRARY]
+
     def evaluator_key(self, library: str) -> str | None:
-        """The key ``library``'s evaluator reports this metric under (``accuracy/top1``), or None."""
-        keys = dict(self.evaluators)
-        return keys.get(library) or keys.get(ANY_LIBRARY)
+        """The first key ``library``'s evaluator reports this metric under (``accuracy/top1``), or None."""
+        keys = self.evaluator_keys(library)
+        return keys[0] if keys else None
 
     def from_evaluator(self, value: float, reported_unit: str = "fraction") -> float:
         """Scale a value an evaluator reported in ``reported_unit`` (fraction or percent) to this metric's unit."""
@@ -221,12 +227,18 @@ def _terms(raw: dict[str, Any], kind: type[Term], aliases: dict[str, list[str]] 
 
 
 def _evaluators(raw: Any) -> tuple[tuple[str, str], ...]:
-    """``coco/bbox_mAP`` (any library) or ``{mmpretrain: accuracy/top1, ...}`` -> ((library, key), ...)."""
+    """``coco/bbox_mAP`` (any library) or ``{mmpretrain: accuracy/top1, mmpose: [coco/AP, crowdpose/AP]}``
+    -> ((library, key), ...)."""
     if raw is None or raw == "":
         return ()
     if isinstance(raw, str):
         return ((ANY_LIBRARY, raw),)
-    return tuple((str(library), str(key)) for library, key in dict(raw).items() if key)
+    pairs: list[tuple[str, str]] = []
+    for library, keys in dict(raw).items():
+        for key in keys if isinstance(keys, list) else [keys]:
+            if key:
+                pairs.append((str(library), str(key)))
+    return tuple(pairs)
 
 
 def _canonical_scope(terms: dict[str, MetricInfo], tasks: dict[str, list[str]],

@@ -100,7 +100,7 @@ class MetricSpec(TermSpec):
     tolerance: NonNegativeFloat | None = None
     tasks: list[str] | None = None
     datasets: list[str] | None = None
-    evaluator: OneLine | dict[OneLine, OneLine] | None = None  # a key, or {library scope: key}
+    evaluator: OneLine | dict[OneLine, OneLine | list[OneLine]] | None = None  # a key, or {library: key(s)}
     range: tuple[float | None, float | None] | None = None  # valid values (default: the unit's)
 
 

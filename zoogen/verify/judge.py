@@ -117,9 +117,10 @@ def judge_metrics(
     for result, metric, info, published in _judged(model, library, datasets, registry):
         if info is None:
             continue
-        key = info.evaluator_key(library)
+        keys = info.evaluator_keys(library)
+        key = next((k for k in keys if k in measured), keys[0])
         tolerance = tolerance_for(model, metric, info, registry)
-        value = measured.get(key) if key else None
+        value = measured.get(key)
         value = None if value is None else round(info.from_evaluator(float(value), reported_unit), 4)
         if value is None:
             verdict = Verdict.MISSING
