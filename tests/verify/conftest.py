@@ -1,4 +1,4 @@
-"""Session fixtures of the verification tests: a tiny, really trained MMDetection detector.
+"""Session fixtures of the verification tests: tiny, really trained MMDetection, MMPretrain and MMSegmentation models.
 
 The build (synthetic data, training on the CPU, MMDetection's own test loop for the reference numbers)
 takes about a minute; it is cached in pytest's cache directory, keyed by the source of
@@ -29,7 +29,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import tiny_classifier  # noqa: E402
+import tiny_common  # noqa: E402
 import tiny_detector  # noqa: E402
+import tiny_segmenter  # noqa: E402
 
 
 def _cache_key() -> str:
@@ -109,3 +112,143 @@ def tiny_zoo(tiny_box_ap: float, tmp_path_factory: pytest.TempPathFactory) -> Ca
         return tiny_detector.write_tiny_zoo(target, weights_url, tiny_box_ap)
 
     return make
+
+
+# -- tiny MMPretrain classifier and MMSegmentation segmenter -------------------------------------------
+#
+# Built and cached like ``tiny_build`` (keyed by the sources of their modules and the torch/library
+# versions). Fixtures, ``cls`` for the classifier (tiny_classifier.py), ``seg`` for the segmenter
+# (tiny_segmenter.py):
+#     tiny_{cls,seg}_build: dict of all paths + ``reference_metrics`` (the library's ``Runner.test()``).
+#     tiny_imagenet / tiny_ade: data root (ImageNet layout / ADEChallengeData2016 layout).
+#     tiny_{cls,seg}_configs_root, tiny_{cls,seg}_config, tiny_{cls,seg}_checkpoint: as for the detector.
+#     tiny_{cls,seg}_reference_metrics: ``accuracy/top1``, ``accuracy/top5`` / ``aAcc``, ``mIoU``, ``mAcc``.
+#     tiny_{cls,seg}_published: the metafile's Metrics for them ({"Top 1 Accuracy": .., ...} / {"mIoU": ..}).
+#     tiny_{cls,seg}_zoo: factory ``(weights_url, directory=None, published=None) -> Path``.
+
+
+def _library_build(request: pytest.FixtureRequest, module: Any, library: str) -> dict[str, Any]:
+    """``module.build_all`` under pytest's cache, one builder at a time (as `tiny_build`)."""
+    torch = pytest.importorskip("torch")
+    lib = pytest.importorskip(library)
+    pytest.importorskip("mmcv._ext")
+    source = b"".join(Path(m.__file__).read_bytes() for m in (module, tiny_common, tiny_detector))
+    versions = f"{torch.__version__}/{library} {getattr(lib, '__version__', '?')}"
+    key = hashlib.sha256(source + versions.encode()).hexdigest()[:16]
+    name = f"zoogen-{Path(module.__file__).stem.replace('_', '-')}"
+    pytest_cache = getattr(request.config, "cache", None)
+    if pytest_cache is not None:
+        cache = Path(pytest_cache.mkdir(name))
+    else:
+        cache = request.getfixturevalue("tmp_path_factory").mktemp(name)
+    root = cache / key
+    done = root / "build.json"
+    with open(cache / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.is_file():
+            build = json.loads(done.read_text(encoding="utf-8"))
+            if all(Path(build[k]).exists() for k in ("data_root", "config", "checkpoint")):
+                return build
+        if root.exists():
+            shutil.rmtree(root)
+        build = module.build_all(root)
+        done.write_text(json.dumps(build, indent=2), encoding="utf-8")
+        return build
+
+
+def _zoo_factory(
+    module: Any, published: dict[str, float], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Path]:
+    default = published
+
+    def make(weights_url: str, directory: Path | None = None, published: dict[str, float] | None = None) -> Path:
+        target = directory if directory is not None else tmp_path_factory.mktemp("tiny-zoo")
+        return module.write_tiny_zoo(target, weights_url, default if published is None else published)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_build(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _library_build(request, tiny_classifier, "mmpretrain")
+
+
+@pytest.fixture(scope="session")
+def tiny_imagenet(tiny_cls_build: dict[str, Any]) -> Path:
+    return Path(tiny_cls_build["data_root"])
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_configs_root(tiny_cls_build: dict[str, Any]) -> Path:
+    return Path(tiny_cls_build["configs_root"])
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_config(tiny_cls_build: dict[str, Any]) -> Path:
+    return Path(tiny_cls_build["config"])
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_checkpoint(tiny_cls_build: dict[str, Any]) -> Path:
+    return Path(tiny_cls_build["checkpoint"])
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_reference_metrics(tiny_cls_build: dict[str, Any]) -> dict[str, float]:
+    return dict(tiny_cls_build["reference_metrics"])
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_published(tiny_cls_reference_metrics: dict[str, float]) -> dict[str, float]:
+    return tiny_classifier.published_metrics(tiny_cls_reference_metrics)
+
+
+@pytest.fixture(scope="session")
+def tiny_cls_zoo(
+    tiny_cls_published: dict[str, float], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Path]:
+    """Factory: ``tiny_cls_zoo(weights_url, directory=None, published=None)`` writes the tiny zoo."""
+    return _zoo_factory(tiny_classifier, tiny_cls_published, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_build(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _library_build(request, tiny_segmenter, "mmseg")
+
+
+@pytest.fixture(scope="session")
+def tiny_ade(tiny_seg_build: dict[str, Any]) -> Path:
+    return Path(tiny_seg_build["data_root"])
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_configs_root(tiny_seg_build: dict[str, Any]) -> Path:
+    return Path(tiny_seg_build["configs_root"])
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_config(tiny_seg_build: dict[str, Any]) -> Path:
+    return Path(tiny_seg_build["config"])
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_checkpoint(tiny_seg_build: dict[str, Any]) -> Path:
+    return Path(tiny_seg_build["checkpoint"])
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_reference_metrics(tiny_seg_build: dict[str, Any]) -> dict[str, float]:
+    return dict(tiny_seg_build["reference_metrics"])
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_published(tiny_seg_reference_metrics: dict[str, float]) -> dict[str, float]:
+    return tiny_segmenter.published_metrics(tiny_seg_reference_metrics)
+
+
+@pytest.fixture(scope="session")
+def tiny_seg_zoo(
+    tiny_seg_published: dict[str, float], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Path]:
+    """Factory: ``tiny_seg_zoo(weights_url, directory=None, published=None)`` writes the tiny zoo."""
+    return _zoo_factory(tiny_segmenter, tiny_seg_published, tmp_path_factory)
