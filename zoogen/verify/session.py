@@ -220,7 +220,11 @@ class TestSession:
         from mmengine.model.utils import revert_sync_batchnorm
         from mmengine.registry import MODELS
 
-        model = MODELS.build(self.cfg.model)
+        model_cfg = copy.deepcopy(self.cfg.model)
+        preprocessor = self.cfg.get("data_preprocessor")  # as mmengine's Runner merges a top-level one
+        if isinstance(model_cfg, dict) and preprocessor is not None:
+            model_cfg.setdefault("data_preprocessor", preprocessor)
+        model = MODELS.build(model_cfg)
         model = revert_sync_batchnorm(model)
         state_dict = checkpoint.get("state_dict", checkpoint)
         self.missing_keys, self.unexpected_keys = load_state_dict(model, state_dict)
