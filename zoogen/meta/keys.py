@@ -11,10 +11,12 @@ from functools import lru_cache
 from typing import Any
 
 MODEL_INDEX_KEYS = ("Import", "Collections", "Models")
-COLLECTION_KEYS = ("Name", "Metadata", "Paper", "Code", "README", "Image", "Models")
+# "License", "Framework(s)" and "Training log" are MMSegmentation's: known, so that its metafiles load without
+# warnings; a training log is the model's Log.
+COLLECTION_KEYS = ("Name", "Metadata", "Paper", "Code", "README", "Image", "Models", "License", "Frameworks")
 MODEL_KEYS = (
     "Name", "In Collection", "Config", "Metadata", "Results", "Weights", "Paper", "Code", "README",
-    "Alias", "Converted From", "Image", "Log", "Tolerance", "Zoo", "Verify",
+    "Alias", "Converted From", "Image", "Log", "Tolerance", "Zoo", "Verify", "Training log", "Framework",
 )
 RESULT_KEYS = ("Task", "Dataset", "Metrics")
 PAPER_KEYS = ("URL", "Title")

@@ -196,7 +196,8 @@ class MetafileReader:
             metadata=metadata,
             results=self._results(fields.get("Results"), (*path, original_key(raw, "Results"))),
             weights=normalise.weights_url(fields.get("Weights"), at("Weights"), self.diags),
-            log=normalise.optional_url(fields.get("Log"), at("Log"), "Log", self.diags),
+            log=normalise.optional_url(fields.get("Log"), at("Log"), "Log", self.diags) if "Log" in fields else
+            normalise.optional_url(fields.get("Training log"), at("Training log"), "Training log", self.diags),
             speed=normalise.speed_records(
                 metadata, lambda key: self.doc.at(*path, original_key(raw, "Metadata"), key), self.diags),
             paper=self._paper(fields.get("Paper"), at("Paper")),
