@@ -53,7 +53,7 @@ def test_odd_real_shapes_load_leniently_with_a_warning_each(make_zoo):
     assert messages[("Metrics", 19)].startswith("Metrics is missing")
     assert len(loaded.warnings) == 6
     strict = load_zoo(make_zoo({"fsaf/metafile.yml": ODD}), strict=True)
-    assert len(strict.errors) == 7 and strict.warnings == []
+    assert len(strict.errors) == 6 and strict.warnings == []
 
 
 MANY_UNKNOWN = "Models:\n" + "".join(f"""
