@@ -1,4 +1,5 @@
-"""Session fixtures of the verification tests: tiny, really trained MMDetection, MMPretrain and MMSegmentation models.
+"""Session fixtures of the verification tests: tiny, really trained MMDetection, MMPretrain, MMSegmentation and
+MMPose models.
 
 The build (synthetic data, training on the CPU, MMDetection's own test loop for the reference numbers)
 takes about a minute; it is cached in pytest's cache directory, keyed by the source of
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import tiny_classifier  # noqa: E402
 import tiny_common  # noqa: E402
 import tiny_detector  # noqa: E402
+import tiny_pose  # noqa: E402
 import tiny_segmenter  # noqa: E402
 
 
@@ -252,3 +254,59 @@ def tiny_seg_zoo(
 ) -> Callable[..., Path]:
     """Factory: ``tiny_seg_zoo(weights_url, directory=None, published=None)`` writes the tiny zoo."""
     return _zoo_factory(tiny_segmenter, tiny_seg_published, tmp_path_factory)
+
+
+# -- tiny MMPose top-down pose estimator -----------------------------------------------------------------
+#
+# Built and cached like the others (tiny_pose.py; keyed by its source, tiny_common.py, tiny_detector.py and
+# the torch/mmpose versions). Fixtures:
+#     tiny_pose_build: dict of all paths + ``reference_metrics`` (MMPose's ``Runner.test()``).
+#     tiny_pose_coco: data root (COCO keypoints layout: annotations/person_keypoints_val2017.json, val2017/).
+#     tiny_pose_configs_root, tiny_pose_config, tiny_pose_checkpoint: as for the detector.
+#     tiny_pose_reference_metrics: ``coco/AP``, ``coco/AP .5``, ``coco/AR``... (fractions).
+#     tiny_pose_published: the metafile's Metrics for them ({"AP": 0.636, "AP@0.5": 1.0, ...}).
+#     tiny_pose_zoo: factory ``(weights_url, directory=None, published=None) -> Path``.
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_build(request: pytest.FixtureRequest) -> dict[str, Any]:
+    pytest.importorskip("xtcocotools")  # MMPose's CocoMetric
+    return _library_build(request, tiny_pose, "mmpose")
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_coco(tiny_pose_build: dict[str, Any]) -> Path:
+    return Path(tiny_pose_build["data_root"])
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_configs_root(tiny_pose_build: dict[str, Any]) -> Path:
+    return Path(tiny_pose_build["configs_root"])
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_config(tiny_pose_build: dict[str, Any]) -> Path:
+    return Path(tiny_pose_build["config"])
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_checkpoint(tiny_pose_build: dict[str, Any]) -> Path:
+    return Path(tiny_pose_build["checkpoint"])
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_reference_metrics(tiny_pose_build: dict[str, Any]) -> dict[str, float]:
+    return dict(tiny_pose_build["reference_metrics"])
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_published(tiny_pose_reference_metrics: dict[str, float]) -> dict[str, float]:
+    return tiny_pose.published_metrics(tiny_pose_reference_metrics)
+
+
+@pytest.fixture(scope="session")
+def tiny_pose_zoo(
+    tiny_pose_published: dict[str, float], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Path]:
+    """Factory: ``tiny_pose_zoo(weights_url, directory=None, published=None)`` writes the tiny zoo."""
+    return _zoo_factory(tiny_pose, tiny_pose_published, tmp_path_factory)
