@@ -36,7 +36,8 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
     for record in records:
         metrics = ", ".join(
             f"{m.metric} [{colours.get(m.verdict, 'white')}]{VERDICT_WORDS.get(m.verdict, m.verdict.value)}[/]"
-            + (f" ({m.measured:.1f} vs {m.published:g})" if None not in (m.measured, m.published) else "")
+            + (f" ({_like(m.measured, m.published)} vs {m.published:g})" if None not in (m.measured, m.published)
+               else "")
             for m in record.metrics
         )
         fps = f"{record.speed.fps:.2f}" if record.speed and record.speed.fps is not None else ""
@@ -45,6 +46,13 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
     for name in skipped:
         table.add_row(name, "[dim]skipped[/]", "", "")
     return table
+
+
+def _like(measured: float, published: float) -> str:
+    """``measured`` with one decimal more than ``published`` shows (37.4 -> 37.35; 0.636 -> 0.6584)."""
+    text = f"{published:g}"
+    decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
+    return f"{measured:.{decimals + 1}f}"
 
 
 def error_lines(records: list[VerificationRecord]) -> list[str]:

@@ -146,7 +146,8 @@ def _under(root: Path, value: Any) -> Path | None:
 def missing_data(cfg: Config) -> list[str]:
     """What the (moved) test set would read and is missing: ``"ann_file meta/val.txt (/data/in1k/meta/val.txt)"``.
 
-    Checks each dataset's ``data_root`` folder, its ``ann_file`` and its ``data_prefix`` folders, and the
+    Checks each dataset's ``data_root`` folder, its ``ann_file`` (and MMPose's ``bbox_file``) and its
+    ``data_prefix`` folders, and the
     evaluators' ``ann_file``; a dataset that finds its files by ``split`` alone (MMPretrain's ``ImageNet``) is
     checked for the ``<split>/`` folder.
     """
@@ -157,9 +158,10 @@ def missing_data(cfg: Config) -> list[str]:
         if not root.is_dir():
             missing.append(f"the folder data_root ({root})")
             continue
-        ann = _under(root, dataset.get("ann_file"))
-        if ann is not None and not ann.exists():
-            missing.append(f"ann_file {dataset.get('ann_file')} ({ann})")
+        for name in ("ann_file", "bbox_file"):  # bbox_file: MMPose's person detections, read at test time
+            path = _under(root, dataset.get(name))
+            if path is not None and not path.exists():
+                missing.append(f"{name} {dataset.get(name)} ({path})")
         prefix = dataset.get("data_prefix")
         if not prefix and isinstance(dataset.get("split"), str) and dataset["split"]:
             prefix = dataset["split"]  # ImageNet-style: split "val" reads val/ (and meta/val.txt when present)

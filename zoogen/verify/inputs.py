@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoogen.meta.configs import resolve_config as find_config
+from zoogen.meta.registry import load_registry
 from zoogen.meta.schema import Model
 from zoogen.verify.backends import COCO_LAYOUT, StepError
 from zoogen.verify.options import RunError, VerifyOptions
@@ -76,13 +77,20 @@ def _check_writable(folder: Path, what: str, option: str) -> None:
         raise RunError(f"the {what} {folder} is not writable ({exc.strerror or exc}); set {option}") from None
 
 
-def _only_coco(models: Sequence[Model]) -> bool:
-    return bool(models) and all(r.dataset == "COCO" for m in models for r in m.results)
+def _only_coco_detection(models: Sequence[Model]) -> bool:
+    """Every result is MMDetection's on COCO (MMPose's COCO folder has keypoint annotations only)."""
+    registry = load_registry()
+
+    def detection(task: str) -> bool:
+        info = registry.tasks.get(registry.canonical("tasks", task) or task)
+        return info is not None and info.library == "mmdet"
+
+    return bool(models) and all(r.dataset == "COCO" and detection(r.task) for m in models for r in m.results)
 
 
 def check_run(options: VerifyOptions, models: Sequence[Model] = ()) -> DataRoot:
     """Check what every model needs before any starts: the data folder (a COCO layout when every model is
-    published on COCO only; other layouts are checked per model, against what its config reads), the configs
+    an MMDetection model published on COCO only; other layouts are checked per model, against what its config reads), the configs
     folder, writable results and cache folders. Raises one `RunError` (nothing is written to the results)."""
     root = options.data_root
     if not root.is_dir():
@@ -90,7 +98,7 @@ def check_run(options: VerifyOptions, models: Sequence[Model] = ()) -> DataRoot:
     try:
         data = resolve_dataset(root)
     except StepError as exc:
-        if _only_coco(models):
+        if _only_coco_detection(models):
             raise RunError(str(exc)) from None
         data = DataRoot(root=root)
     if options.configs_root is None:
