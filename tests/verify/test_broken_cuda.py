@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from zoogen.verify.device import DriverInfo, no_cuda_reason, nvidia_driver, resolve_device
 
 REPO = Path(__file__).resolve().parents[2]
+INSTALLED = metadata.version("torch").split("+")[0]  # what the message names: the installed distribution
 
 # What torch/__init__.py does first in a CUDA build (_load_global_deps): load the CUDA runtime globally.
 BROKEN_TORCH = '''
@@ -55,9 +57,9 @@ def test_verify_with_a_torch_that_does_not_load(broken_torch: dict[str, str], tm
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, lines
-    assert "torch 2.13.0" in lines[0] and "does not load" in lines[0]
+    assert f"torch {INSTALLED}" in lines[0] and "does not load" in lines[0]
     assert "OSError: libcudart.so.12: cannot open shared object file" in lines[0]
-    assert "pip install --force-reinstall torch==2.13.0 --index-url" in lines[0]
+    assert "pip install --force-reinstall torch==2.14.1 --index-url" in lines[0]
 
 
 def test_resolve_device_reports_the_broken_import(broken_torch: dict[str, str]) -> None:
@@ -69,7 +71,7 @@ def test_resolve_device_reports_the_broken_import(broken_torch: dict[str, str]) 
             print("unavailable:", exc)
     ''')
     done = subprocess.run([sys.executable, "-c", code], env=broken_torch, capture_output=True, text=True)
-    assert done.stdout.startswith("unavailable: torch 2.13.0"), done.stderr
+    assert done.stdout.startswith(f"unavailable: torch {INSTALLED}"), done.stderr
 
 
 # --- why torch sees no CUDA device ------------------------------------------------------------------------

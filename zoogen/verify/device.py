@@ -72,7 +72,7 @@ def _load_failure(exc: BaseException) -> str:
     return (
         f"{version} is installed but does not load ({type(exc).__name__}: {_one_line(exc)}). A CUDA build of "
         "torch needs its CUDA libraries (the nvidia-* wheels it depends on, or the CUDA runtime) and a "
-        "matching NVIDIA driver: reinstall it with 'pip install --force-reinstall torch==2.13.0 --index-url "
+        "matching NVIDIA driver: reinstall it with 'pip install --force-reinstall torch==2.14.1 --index-url "
         f"{_TORCH_CUDA_INDEX}' (or the CPU build from https://download.pytorch.org/whl/cpu)"
     )
 
@@ -187,7 +187,7 @@ def no_cuda_reason(
     head = f"{flag} needs CUDA, but {torch_label}"
     if torch_cuda is None:
         return (f"{head} (a CPU-only build) sees no CUDA device: install a CUDA build of torch "
-                f"(pip install torch==2.13.0 --index-url {_TORCH_CUDA_INDEX}; docs/gpu-runner.md §1)")
+                f"(pip install torch==2.14.1 --index-url {_TORCH_CUDA_INDEX}; docs/gpu-runner.md §1)")
     head = f"{head} (built for CUDA {torch_cuda})"
     said = " ".join(" ".join(w.split()) for w in warned)
     wanted, supported = _major_minor(torch_cuda), _major_minor(driver.cuda if driver else None)
