@@ -89,9 +89,10 @@ def _only_coco_detection(models: Sequence[Model]) -> bool:
 
 
 def check_run(options: VerifyOptions, models: Sequence[Model] = ()) -> DataRoot:
-    """Check what every model needs before any starts: the data folder (a COCO layout when every model is
-    an MMDetection model published on COCO only; other layouts are checked per model, against what its config reads), the configs
-    folder, writable results and cache folders. Raises one `RunError` (nothing is written to the results)."""
+    """Check what every model needs before any starts: the data folder (a COCO layout when every model is an
+    MMDetection model published on COCO only; other layouts are checked per model, against what its config
+    reads), the configs folder, writable results and cache folders. Raises one `RunError` (nothing is written
+    to the results)."""
     root = options.data_root
     if not root.is_dir():
         raise RunError(f"the data folder {root} does not exist (--data-root)")
