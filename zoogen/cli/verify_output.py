@@ -36,8 +36,8 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
     for record in records:
         metrics = ", ".join(
             f"{m.metric} [{colours.get(m.verdict, 'white')}]{VERDICT_WORDS.get(m.verdict, m.verdict.value)}[/]"
-            + (f" ({_like(m.measured, m.published)} vs {m.published:g})" if None not in (m.measured, m.published)
-               else "")
+            + (f" ({_like(m.measured, m.published)} vs {m.published:g})"
+               if m.measured is not None and m.published is not None else "")
             for m in record.metrics
         )
         fps = f"{record.speed.fps:.2f}" if record.speed and record.speed.fps is not None else ""
