@@ -6,8 +6,8 @@
 #   bash benchmarks/gpu_check.sh --prepare   here, with network: .whl/ gets what that machine lacks -- pinned
 #                                            wheels for its Python (setuptools<81 among them: mmcv 2.1.0's
 #                                            setup.py imports pkg_resources and is built --no-build-isolation),
-#                                            the mmcv 2.1.0 source, and the tiny detector's checkpoint trained
-#                                            here (nothing is retrained there)
+#                                            the mmcv 2.1.0 source, and the tiny detector's and classifier's
+#                                            checkpoints trained here (nothing is retrained there)
 #   bash benchmarks/gpu_check.sh build       there, call 1 (carry [".whl"]): steps 1-4 (worst case 9 min):
 #                                            mmcv built for this GPU's architecture in .gpu-build/ (ignored by
 #                                            git, so it stays on the warm machine). A build cut off by its
@@ -22,8 +22,10 @@
 #      and installed into /tmp/site                                                                      (30)
 #   4. python -m zoogen.verify.preflight --device cuda:0: conv, nms, RoIAlign on the GPU                 (60)
 #   5. `zoogen verify --gpu` on the tiny detector (its AP against MMDetection's Runner.test() on the same
-#      GPU) and on MMDetection's faster-rcnn_r50_fpn_1x_coco.py with random weights; the records: device,
-#      driver, CUDA (torch's and mmcv's), cuDNN, capability, fps, peak CUDA memory, each step's wall share (220)
+#      GPU), on MMDetection's faster-rcnn_r50_fpn_1x_coco.py with random weights, and on the tiny MMPretrain
+#      classifier (the generic mmengine path: its top-1 against MMPretrain's Runner.test() on the same GPU); the
+#      records: device, driver, CUDA (torch's and mmcv's), cuDNN, capability, fps, peak CUDA memory, each
+#      step's wall share                                                                                (220)
 #   6. benchmarks/bench_verify.py --device cuda (c): InferenceBenchmark against zoogen's measured pass,
 #      fps and peak CUDA memory on the same GPU                                                        (130)
 # Everything is logged to $OUT/gpu-check.log (or ./gpu-check-out); a failed build prints its log's tail.
@@ -40,8 +42,10 @@ PHASE=${1:-}
 # packaging, nvidia-ml-py (KINDS.md of the device tool); the versions below are this project's.
 PURE="mmengine==0.10.7 mmdet==3.3.0 addict==2.4.0 yapf==0.43.0 platformdirs==4.14.9 termcolor==3.3.0
       terminaltables==3.1.10 pydantic==2.13.4 annotated-types==0.7.0 typing-inspection==0.4.2 polib==1.2.0
-      babel==2.19.0 setuptools==80.9.0"
-BINARY="pydantic-core==2.46.4 pycocotools==2.0.11 faster-coco-eval==1.8.0 shapely==2.2.0"
+      babel==2.19.0 setuptools==80.9.0
+      mmpretrain==1.2.0 mmsegmentation==1.2.2 einops==0.8.2 mat4py==0.6.0 modelindex==0.0.2 model-index==0.1.11
+      ordered-set==4.1.0 prettytable==3.19.0 wcwidth==0.7.0 ftfy==6.3.1 markdown==3.11.3"
+BINARY="pydantic-core==2.46.4 pycocotools==2.0.11 faster-coco-eval==1.8.0 shapely==2.2.0 regex==2026.5.9"
 
 if [ "$PHASE" = --prepare ]; then
   mkdir -p "$WHEELS/tiny"
@@ -59,16 +63,24 @@ if [ "$PHASE" = --prepare ]; then
 import contextlib, io, shutil, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, "tests/verify")
+import tiny_classifier
 import tiny_detector
 work = Path(tempfile.mkdtemp(prefix="gpu-check-prepare-"))
 data = tiny_detector.make_tiny_coco(work / "coco")
 config = tiny_detector.write_tiny_config(work / "mmdet", data)
+imagenet = tiny_classifier.make_tiny_imagenet(work / "in1k")
+cls_config = tiny_classifier.write_tiny_config(work / "mmpretrain", imagenet)
 with contextlib.redirect_stdout(io.StringIO()):
     checkpoint = tiny_detector.train_tiny_detector(config, work / "train", work / "ckpt")
+    classifier = tiny_classifier.train_tiny_classifier(cls_config, work / "train-cls", work / "ckpt-cls")
 for old in Path(sys.argv[1]).glob("*.pth"):
     old.unlink()
 shutil.copy(checkpoint, sys.argv[1])
-print("tiny checkpoint:", checkpoint.name)
+(Path(sys.argv[1]) / "cls").mkdir(exist_ok=True)
+for old in (Path(sys.argv[1]) / "cls").glob("*.pth"):
+    old.unlink()
+shutil.copy(classifier, Path(sys.argv[1]) / "cls")
+print("tiny checkpoints:", checkpoint.name, classifier.name)
 EOF
   du -sh "$WHEELS"
   exit 0
@@ -121,6 +133,7 @@ if [ "$PHASE" = build ]; then
   ARCH=$("$PY" -c "import torch; print('%d.%d+PTX' % torch.cuda.get_device_capability(0))") || exit 3
   mkdir -p "$BUILD/dist"
   [ -d "$BUILD/src/mmcv-2.1.0" ] || { mkdir -p "$BUILD/src" && tar -xzf "$WHEELS"/mmcv-2.1.0.tar.gz -C "$BUILD/src"; }
+  "$PY" tools/mmcv_build.py patch "$BUILD/src/mmcv-2.1.0" || exit 3  # C++20 where this torch's headers need it
   started=$SECONDS
   # In-tree build (a local folder): ninja's objects stay in $BUILD/src, so a build cut off resumes.
   if ! step "mmcv build" 300 env TORCH_CUDA_ARCH_LIST="$ARCH" FORCE_CUDA=1 MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" \
@@ -190,7 +203,18 @@ with CheckpointServer() as server:
           box AP: 37.4
     Weights: {server.url(faster_name)}
 """)
-    for zoo, root, configs_root in [(tiny_zoo, data, work / "tiny" / "mmdet"), (faster_zoo, named, configs)]:
+    import tiny_classifier  # the generic mmengine path: MMPretrain's test loop on the same GPU
+    imagenet = tiny_classifier.make_tiny_imagenet(work / "cls" / "in1k")
+    cls_config = tiny_classifier.write_tiny_config(work / "cls" / "mmpretrain", imagenet)
+    classifier = next((carried / "cls").glob("*.pth"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        cls_reference = tiny_classifier.reference_metrics(cls_config, classifier, imagenet, work / "ref-cls",
+                                                          device="cuda")
+    server.add(classifier.name, classifier.read_bytes())
+    cls_zoo = tiny_classifier.write_tiny_zoo(work / "zoo-cls", server.url(classifier.name),
+                                             tiny_classifier.published_metrics(cls_reference))
+    for zoo, root, configs_root in [(tiny_zoo, data, work / "tiny" / "mmdet"), (faster_zoo, named, configs),
+                                    (cls_zoo, imagenet, work / "cls" / "mmpretrain")]:
         cmd = [sys.executable, "-m", "zoogen.cli", "verify", "--gpu", "--zoo", str(zoo), "--data-root",
                str(root), "--configs-root", str(configs_root), "--results", str(out / "records"),
                "--cache-dir", str(work / "cache")]
@@ -215,6 +239,9 @@ for path in sorted((out / "records").glob("*/*.json")):
         ours = [m["measured"] for m in record["metrics"] if m["metric"] == "box AP"]
         print(f"  tiny box AP: zoogen {ours} | MMDetection Runner.test() on the same GPU "
               f"{round(100 * reference['coco/bbox_mAP'], 1)}")
+    if record["model"] == tiny_classifier.MODEL_NAME:
+        print(f"  tiny top-1: zoogen {[m['measured'] for m in record['metrics']]} | MMPretrain Runner.test() on the "
+              f"same GPU {cls_reference}")
 EOF
 echo "verify step exit $?"
 

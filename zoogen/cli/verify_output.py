@@ -49,10 +49,10 @@ def summary_table(records: list[VerificationRecord], skipped: list[str]) -> Tabl
 
 
 def _like(measured: float, published: float) -> str:
-    """``measured`` with one decimal more than ``published`` shows (37.4 -> 37.35; 0.636 -> 0.6584)."""
+    """``measured`` with as many decimals as ``published`` shows, at least one (38.2 vs 37.4; 0.658 vs 0.636)."""
     text = f"{published:g}"
     decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
-    return f"{measured:.{decimals + 1}f}"
+    return f"{measured:.{max(decimals, 1)}f}"
 
 
 def error_lines(records: list[VerificationRecord]) -> list[str]:
