@@ -18,7 +18,12 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from zoogen.verify.device import Device
+    from zoogen.verify.session import Evaluation
+    from zoogen.verify.timing import SpeedMeasurement
 
 __all__ = ["COCO_LAYOUT", "Backend", "BackendResult", "MMEngineBackend", "Prepared", "StepError",
            "release_memory"]
@@ -50,8 +55,8 @@ class Prepared:
 class BackendResult:
     """What a backend measured; ``speed_error`` when evaluation worked but timing failed."""
 
-    evaluation: Any  # zoogen.verify.session.Evaluation: .metrics, .images, .evaluator
-    speed: Any | None  # zoogen.verify.timing.SpeedMeasurement
+    evaluation: Evaluation
+    speed: SpeedMeasurement | None
     speed_error: str | None = None
 
 
@@ -66,7 +71,7 @@ class Backend(Protocol):
         checkpoint: dict[str, Any],
         *,
         data_root: Path,
-        device: Any,
+        device: Device | None,
         max_images: int | None,
         work_dir: Path,
         speed_images: int,
@@ -84,7 +89,7 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def release_memory(device: Any) -> None:
+def release_memory(device: Device | None) -> None:
     """Free what a model left on ``device`` (`zoogen.verify.device.Device.release_memory`)."""
     release = getattr(device, "release_memory", None)
     if callable(release):
@@ -124,7 +129,7 @@ class MMEngineBackend:
         checkpoint: dict[str, Any],
         *,
         data_root: Path,
-        device: Any,
+        device: Device | None,
         max_images: int | None,
         work_dir: Path,
         speed_images: int,
@@ -140,6 +145,8 @@ class MMEngineBackend:
         """
         from zoogen.verify.session import TestSession
 
+        if device is None:
+            raise StepError("load", "no device to run the model on")
         try:
             if prepared.path == "coco":
                 from zoogen.verify.detection import DetectorSession

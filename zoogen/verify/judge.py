@@ -31,14 +31,25 @@ SPEED_PROTOCOL = ("MMDetection InferenceBenchmark: batch 1, no loader workers, 5
 
 
 class SpeedLike(Protocol):
-    """What `judge_speed` reads of ``zoogen.verify.timing.SpeedMeasurement``."""
+    """What `judge_speed` reads of ``zoogen.verify.timing.SpeedMeasurement`` (read-only)."""
 
-    fps: float
-    ms_per_image: float
-    ms_std: float
-    images: int
-    peak_memory_mb: float | None
-    memory_kind: str | None
+    @property
+    def fps(self) -> float: ...
+
+    @property
+    def ms_per_image(self) -> float: ...
+
+    @property
+    def ms_std(self) -> float: ...
+
+    @property
+    def images(self) -> int: ...
+
+    @property
+    def peak_memory_mb(self) -> float | None: ...
+
+    @property
+    def memory_kind(self) -> str | None: ...
 
 
 def is_subset(images: int, images_in_set: int | None, max_images: int | None = None) -> bool:

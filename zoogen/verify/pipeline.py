@@ -12,7 +12,10 @@ import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoogen.verify.device import Device
 
 from zoogen.currency import published_numbers
 from zoogen.meta.registry import LibraryInfo, Registry, load_registry
@@ -80,7 +83,7 @@ def verify_model(
     *,
     options: VerifyOptions,
     environment: Environment,
-    device: Any,
+    device: Device | None,
     data: DataRoot | StepError,
     backend: Backend,
     reporter: Reporter | None = None,

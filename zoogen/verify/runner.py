@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoogen.verify.device import Device
 
 from zoogen.meta.configs import mmdet3_spelling
 from zoogen.meta.registry import load_registry
@@ -59,7 +62,7 @@ def run_verification(
     *,
     options: VerifyOptions,
     environment: Environment,
-    device: Any,
+    device: Device | None,
     backend: Backend | None = None,
     reporter: Reporter | None = None,
 ) -> RunSummary:
@@ -121,7 +124,7 @@ def run_verification(
     return summary
 
 
-def _broken_device(device: Any) -> str | None:
+def _broken_device(device: Device | None) -> str | None:
     """The sticky CUDA error of ``device`` (`zoogen.verify.device.Device.health_problem`), if any."""
     check = getattr(device, "health_problem", None)
     return check() if callable(check) else None
