@@ -91,6 +91,9 @@ def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: s
     if remote:
         zoo_config["config_base_url"] = remote.blob_url(root.relative_to(repo_root).as_posix()
                                                         if root != repo_root else "")
+    library = own_library(repo_root)
+    if library:
+        zoo_config["library"] = library
     _write(report, root / ZOO_FILE, "# zoogen: the zoo-level text of this model index (see zoogen's docs).\n"
            + yaml.safe_dump(zoo_config, allow_unicode=True, sort_keys=False))
     _write(report, conf_dir / "conf.py", _conf_py(root, conf_dir, zoo_title, len(loaded.warnings)))
@@ -130,6 +133,15 @@ def init_repository(directory: Path, conf_dir: Path = DEFAULT_CONF_DIR, title: s
     report.notes.append("On Read the Docs: import the repository as the English project, then create a second "
                         "project on it with language 'Simplified Chinese' and add it as a translation.")
     return report
+
+
+def own_library(repo_root: Path) -> str | None:
+    """The OpenMMLab library this repository is (its package folder, ``mmpretrain/__init__.py``, at the top), for
+    zoo.yml's ``library`` (what `zoogen verify` evaluates with), or None."""
+    from zoogen.meta.registry import load_registry
+
+    return next((scope for scope in load_registry().libraries
+                 if (repo_root / scope / "__init__.py").is_file()), None)
 
 
 def readthedocs_configs(repo_root: Path) -> list[Path]:

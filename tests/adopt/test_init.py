@@ -58,6 +58,7 @@ def test_init_writes_what_a_repository_needs(tmp_path: Path):
     assert zoo["title"] == "PaddleDetection Model Zoo"
     assert zoo["config_base_url"] == "https://github.com/PaddlePaddle/PaddleDetection/blob/main/"
     assert zoo["locale_dir"] == "docs/zoo/locales"
+    assert "library" not in zoo  # not an OpenMMLab library: verify finds none to evaluate with
     readthedocs = yaml.safe_load((repo / ".readthedocs.yaml").read_text())
     assert readthedocs["sphinx"]["configuration"] == "docs/zoo/conf.py"
     assert readthedocs["python"]["install"] == [{"requirements": "docs/zoo/requirements.txt"}]
@@ -250,3 +251,11 @@ def test_a_zoos_warnings_at_init_are_kept_out_of_readthedocs_fail_on_warning(tmp
     output = run_init(warned, "--no-catalogs")
     conf = (warned / "docs" / "zoo" / "conf.py").read_text()
     assert 'suppress_warnings = ["zoogen.zoo"]' in conf and "1 warning(s)" in conf and "1 warning(s)" in output
+
+
+def test_init_names_the_openmmlab_library_the_repository_is(tmp_path: Path):
+    repo = repository(tmp_path, ROOT / "examples" / "mmdet_v1_rpn")
+    (repo / "mmpretrain").mkdir()
+    (repo / "mmpretrain" / "__init__.py").write_text("")
+    run_init(repo, "--no-catalogs")
+    assert yaml.safe_load((repo / "zoo.yml").read_text())["library"] == "mmpretrain"
