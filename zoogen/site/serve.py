@@ -4,8 +4,13 @@ One long-lived Sphinx application per language, each in a process of its own (Sp
 process-wide), keeps its environment between builds: a rebuild re-renders the zoo once in this process,
 writes only the pages whose text changed, and each application re-reads and writes only what that touched.
 Catalogs and the Sphinx templates and static files are read once per application (Python's gettext caches
-catalogs), so a change there restarts the applications. Pages get a small script that polls
-``/_zoogen/version`` and reloads when a build finished.
+catalogs), so a change there restarts the applications.
+
+A rebuild after an edit runs in two passes when it changed method pages and pages that aggregate them (the
+all-models page, the overview): first only the edited method pages are written and built, in the languages a
+browser is watching (all when none is); then every changed page in every language. Each served page carries a
+small script that asks ``/_zoogen/version`` whether that page changed (a request the server holds until it did,
+or for `LONG_POLL_SECONDS`) and reloads it when it did: a page reloads as soon as the pass that wrote it ends.
 
 A build that failed (the zoo does not load, or a language's Sphinx run failed) shows in the browser: every
 HTML page served, in every language, carries a banner with the error (escaped) until a build succeeds, and
@@ -20,18 +25,21 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import write_exports
+from zoogen.render.pages import METHODS_DIR, PageSet
 from zoogen.site.build import (
     REDIRECT,
     confoverrides,
@@ -45,17 +53,22 @@ from zoogen.site.source import RenderedZoo, render_zoo
 HOST = "127.0.0.1"
 PARENT_CHECK_SECONDS = 1.0
 VERSION_PATH = "/_zoogen/version"
-POLL_MILLISECONDS = 100  # how often a page asks whether a build finished (a tiny request on 127.0.0.1)
+LONG_POLL_SECONDS = 20.0  # how long a page's question "did I change?" is held open when nothing changes
+HIDDEN_POLL_MILLISECONDS = 1000  # a hidden tab asks without waiting (a browser opens few connections per host)
+WATCHED_SECONDS = 30.0  # a language whose page asked this recently is being watched
+# ``TOKEN`` and ``PAGE`` are filled in per page (`reload_script`)
 RELOAD_SCRIPT = """<script>(function () {
-  var seen = null;
-  function poll() {
-    fetch("VERSION_PATH", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (d) {
-      if (seen !== null && d.version !== seen) { location.reload(); }
-      seen = d.version;
-    }).catch(function () {}).finally(function () { setTimeout(poll, POLL_MS); });
+  var page = PAGE, token = TOKEN;
+  function ask() {
+    var wait = document.hidden ? "0" : "1";
+    fetch("VERSION_PATH?page=" + encodeURIComponent(page) + "&token=" + encodeURIComponent(token) + "&wait=" + wait,
+          {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (d) {
+      if (d.token !== token) { location.reload(); return; }
+      if (wait === "1") { ask(); } else { setTimeout(ask, HIDDEN_MS); }
+    }).catch(function () { setTimeout(ask, 1000); });
   }
-  poll();
-})();</script>""".replace("VERSION_PATH", VERSION_PATH).replace("POLL_MS", str(POLL_MILLISECONDS))
+  ask();
+})();</script>""".replace("VERSION_PATH", VERSION_PATH).replace("HIDDEN_MS", str(HIDDEN_POLL_MILLISECONDS))
 FAILURE_BANNER_ID = "zoogen-build-failed"
 FAILURE_HEADINGS = {
     "en": "zoogen serve: the last build failed. This page is from the last good build.",
@@ -78,12 +91,23 @@ class BuildReport:
     seconds: float
     ok: bool
     messages: str
+    pages: tuple[str, ...] = ()  # the HTML files written, relative to the language's folder
+    preview: bool = False  # a first pass: the edited pages only
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What a language's process builds next: the zoo as rendered after an edit; ``preview``: the first pass
+    (the edited pages only)."""
+
+    rendered: RenderedZoo
+    preview: bool = False
 
 
 def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: Path,
                      overrides: dict[str, object], rendered: RenderedZoo) -> None:
-    """Child process: one Sphinx application, built once from ``rendered``, then rebuilt on each request (a new
-    rendering) until told to stop."""
+    """Child process: one Sphinx application, built once from ``rendered``, then rebuilt on each request (a
+    `BuildRequest`) until told to stop."""
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -91,18 +115,26 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
 
     language = str(overrides["language"])
     warnings = io.StringIO()
+    written: list[str] = []
 
-    def report(started: float, app: object | None, error: BaseException | None = None) -> BuildReport:
+    def report(started: float, app: object | None, error: BaseException | None = None, *,
+               preview: bool = False) -> BuildReport:
         ok = error is None and app is not None and getattr(app, "statuscode", 1) == 0
         text = "\n".join(filter(None, (warnings.getvalue().strip(), str(error or ""))))
         warnings.seek(0)
         warnings.truncate()
-        return BuildReport(language, time.perf_counter() - started, ok, text)
+        pages = tuple(dict.fromkeys(written))
+        written.clear()
+        return BuildReport(language, time.perf_counter() - started, ok, text, pages, preview)
+
+    def note_page(app: object, pagename: str, templatename: str, context: dict, doctree: object) -> None:
+        written.append(app.builder.get_target_uri(pagename))  # type: ignore[attr-defined]
 
     with patch_docutils(standalone_conf_dir()), docutils_namespace(), fewer_collections():
         started = time.perf_counter()
         try:
             app = new_sphinx(source, html_dir, doctrees, overrides, rendered, fresh=True, warnings=warnings)
+            app.connect("html-page-context", note_page)
             app.build()
         except SphinxError as error:
             conn.send(report(started, None, error))
@@ -119,18 +151,56 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
                 return
             started = time.perf_counter()
             try:
-                renew_context(app, request)  # the edited zoo, as the parent rendered it
+                renew_context(app, request.rendered, preview=request.preview)  # as the parent rendered it
                 app._warncount = 0  # a new build: count its own warnings only
                 app.statuscode = 0
                 # Sphinx caches unpickled doctrees for a single build; pages re-read since must be read anew
                 app.env._pickled_doctree_cache.clear()
                 app.env.__dict__.pop("master_doctree", None)
-                app.build()
+                with _edited_pages_only(app) if request.preview else contextlib.nullcontext():
+                    app.build()
             except SphinxError as error:
-                conn.send(report(started, app, error))
+                conn.send(report(started, app, error, preview=request.preview))
                 continue
             remove_build_state(html_dir)
-            conn.send(report(started, app))
+            conn.send(report(started, app, preview=request.preview))
+
+
+@contextlib.contextmanager
+def _edited_pages_only(app: object) -> Iterator[None]:
+    """A first pass writes the pages it re-reads and no other: not the pages whose table of contents lists them
+    (Sphinx's ``files_to_rebuild``: the overview), which the second pass writes. The environment keeps them."""
+    env = app.env  # type: ignore[attr-defined]
+    kept = env.files_to_rebuild
+
+    def forget(app: object, builder: object) -> None:  # after the environment was pickled, before the writing
+        env.files_to_rebuild = {}
+
+    listener = app.connect("write-started", forget)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        app.disconnect(listener)  # type: ignore[attr-defined]
+        env.files_to_rebuild = kept
+
+
+@dataclass
+class _Published:
+    """What the pages' script asks about: the last version of each served page, and the failure shown."""
+
+    version: int = 0  # moves on every finished pass (and failure)
+    pages: dict[str, int] = field(default_factory=dict)  # "<language>/<file>.html" -> version it was written at
+    failures: dict[str, str] = field(default_factory=dict)  # language (or "zoo") -> error
+    failure_version: int = 0  # moves whenever the failure shown changed
+    pending: bool = False  # a first pass is published, its second is still building
+
+    @property
+    def failure(self) -> str | None:
+        return "\n\n".join(self.failures.values()) or None
+
+    def token(self, page: str) -> str:
+        """Changes whenever ``page`` was written again or the failure shown changed."""
+        return f"{self.pages.get(page, 0)}.{self.failure_version}"
 
 
 class LiveSite:
@@ -141,15 +211,32 @@ class LiveSite:
         self.zoo, self.results, self.strict = zoo.resolve(), results, strict
         self.workdir, self.languages = workdir, tuple(languages)
         self.source, self.html = workdir / "src", workdir / "html"
-        self.version = 0
-        self.failure: str | None = None  # the last build's error (None: it succeeded), shown on every page
         self.locale_dir: Path | None = None
         self._settings: object = None
         self._workers: dict[str, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
+        self._published = _Published()
+        self._changed = threading.Condition()  # notified when something is published
+        self._watching: dict[str, float] = {}  # language -> when a page of it last asked (monotonic)
+        self._stopped = False
+
+    @property
+    def version(self) -> int:
+        return self._published.version
+
+    @property
+    def failure(self) -> str | None:
+        """The last build's error (None: it succeeded), shown on every page."""
+        return self._published.failure
+
+    @property
+    def pending(self) -> bool:
+        """Whether the pages shown are a first pass, the second still building."""
+        return self._published.pending
 
     def start(self, rendered: RenderedZoo | None = None) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
         rendered = rendered or self._render()
+        self._write_pages(rendered)
         self._settings = _settings_signature(rendered)
         context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
                    else multiprocessing.get_context("spawn"))
@@ -163,27 +250,36 @@ class LiveSite:
             process.start()
             self._workers[language] = (process, parent)
         self._write_exports(rendered)  # once for all languages, while they build
-        reports = self._collect()
+        reports = self._collect(self.languages)
         self.html.mkdir(parents=True, exist_ok=True)
         (self.html / "index.html").write_text(REDIRECT.format(language=self.languages[0]), encoding="utf-8")
         return reports
 
     def rebuild(self) -> list[BuildReport]:
-        """Re-render the zoo, write the changed pages and rebuild every language incrementally."""
+        """Re-render the zoo, write the changed pages and rebuild every language incrementally: the edited
+        method pages first (in the watched languages) when other pages changed too, then everything."""
         rendered = self._render()
         if _settings_signature(rendered) != self._settings or set(self._workers) != set(self.languages):
             # read once per application, or an application is gone (a failed start): start anew
             self.stop()
+            self._stopped = False
             return self.start(rendered)
-        for _, conn in self._workers.values():
-            conn.send(rendered)
-        reports = self._collect()  # the pages reload now
+        changed = self._changed_pages(rendered)
+        first = [docname for docname in changed if docname.startswith(f"{METHODS_DIR}/")]
+        reports: list[BuildReport] = []
+        if first and len(first) < len(changed):
+            self._write_pages(rendered, first)
+            watched = self.watched_languages()
+            reports = self._build(BuildRequest(rendered, preview=True), watched, pending=True)
+        self._write_pages(rendered)
+        reports = [*reports, *self._build(BuildRequest(rendered), self.languages)]
         self._write_exports(rendered)  # then the downloads (about 0.3 s on MMPose): no CPU taken from the builds
         return reports
 
     def restart(self) -> list[BuildReport]:
         """New applications (catalogs, Sphinx templates or static files changed): a full build."""
         self.stop()
+        self._stopped = False
         return self.start()
 
     def stop(self) -> None:
@@ -194,39 +290,121 @@ class LiveSite:
             if process.is_alive():
                 process.terminate()
         self._workers.clear()
+        with self._changed:  # pages waiting for a change get their answer now
+            self._stopped = True
+            self._changed.notify_all()
+
+    def watched_languages(self) -> tuple[str, ...]:
+        """The languages a page open in a browser asked about lately (all of them when none did)."""
+        now = time.monotonic()
+        watched = tuple(language for language in self.languages
+                        if now - self._watching.get(language, -WATCHED_SECONDS) < WATCHED_SECONDS)
+        return watched or self.languages
+
+    def state(self, page: str | None = None) -> dict[str, object]:
+        """What ``/_zoogen/version`` answers (with ``page``'s token when one is named)."""
+        with self._changed:
+            return self._state(page)
+
+    def wait_for_change(self, page: str, token: str, timeout: float) -> dict[str, object]:
+        """``state(page)`` once ``page``'s token is no longer ``token`` (or after ``timeout`` seconds)."""
+        language = page.split("/", 1)[0]
+        with self._changed:
+            self._watching[language] = time.monotonic()
+            self._changed.wait_for(lambda: self._stopped or self._published.token(page) != token, timeout)
+            self._watching[language] = time.monotonic()
+            return self._state(page)
+
+    def _state(self, page: str | None) -> dict[str, object]:
+        published = self._published
+        state: dict[str, object] = {"version": published.version, "error": published.failure,
+                                    "pending": published.pending}
+        if page is not None:
+            state["token"] = published.token(page)
+        return state
+
+    def token(self, page: str) -> str:
+        with self._changed:
+            return self._published.token(page)
 
     def _render(self) -> RenderedZoo:
         rendered = render_zoo(self.zoo, self.results, self.strict)
         self.locale_dir = rendered.locale_dir.resolve() if rendered.locale_dir else None
+        with self._changed:  # the zoo loads again
+            self._set_failure("zoo", None)
+        return rendered
+
+    def _changed_pages(self, rendered: RenderedZoo) -> list[str]:
+        """The pages whose text differs from what the source folder holds."""
+        changed = []
+        for docname, text in rendered.pages.pages.items():
+            path = self.source / f"{docname}.md"
+            if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+                changed.append(docname)
+        return changed
+
+    def _write_pages(self, rendered: RenderedZoo, docnames: Sequence[str] | None = None) -> None:
+        """Write the changed pages (of ``docnames``; all by default, and then pages that left the zoo go)."""
+        if docnames is not None:
+            PageSet(pages={docname: rendered.pages.pages[docname] for docname in docnames}).write(self.source)
+            return
         rendered.pages.write(self.source)
         wanted = {self.source / f"{docname}.md" for docname in rendered.pages.pages}
         for page in self.source.rglob("*.md"):
             if page not in wanted:
                 page.unlink()
-        return rendered
 
     def _write_exports(self, rendered: RenderedZoo) -> None:
         """The language-neutral exports, written once beside the languages (as `zoogen build` publishes them)."""
         write_exports(rendered.zoo, self.html / EXPORTS_DIR, rendered.records)
 
+    def _build(self, request: BuildRequest, languages: Sequence[str], *, pending: bool = False) -> list[BuildReport]:
+        languages = [language for language in languages if language in self._workers]  # one may have ended
+        for language in languages:
+            self._workers[language][1].send(request)
+        return self._collect(languages, pending=pending)
+
     def failed(self, error: str) -> None:
         """A build that ended before Sphinx ran (the zoo does not load): the pages say so."""
-        self.failure = error
-        self.version += 1
+        with self._changed:
+            self._set_failure("zoo", error)
+            self._published.version += 1
+            self._published.pending = False
+            self._changed.notify_all()
 
-    def _collect(self) -> list[BuildReport]:
+    def _collect(self, languages: Sequence[str], *, pending: bool = False) -> list[BuildReport]:
+        """Each language's report; then the pages they wrote are published (their open pages reload)."""
         reports = []
-        for language, (process, conn) in list(self._workers.items()):
+        for language in languages:
+            process, conn = self._workers[language]
             try:
                 reports.append(conn.recv())
             except EOFError:
                 reports.append(BuildReport(language, 0.0, False, "the Sphinx process ended"))
                 process.join()
                 del self._workers[language]
-        failed = [f"{report.language}: {report.messages or 'failed'}" for report in reports if not report.ok]
-        self.failure = "\n\n".join(failed) or None
-        self.version += 1
+        with self._changed:
+            published = self._published
+            published.version += 1
+            published.pending = pending
+            for report in reports:
+                self._set_failure(report.language, None if report.ok else report.messages or "failed")
+                for page in report.pages:
+                    published.pages[f"{report.language}/{page}"] = published.version
+            self._changed.notify_all()
         return reports
+
+    def _set_failure(self, where: str, error: str | None) -> None:
+        """Record (or clear) one failure; the failure shown moves on when it changed. Hold ``_changed``."""
+        published = self._published
+        before = published.failure
+        if error is None:
+            published.failures.pop(where, None)
+        else:
+            published.failures[where] = f"{where}: {error}" if where != "zoo" else error
+        if published.failure != before:
+            published.failure_version += 1
+            self._changed.notify_all()
 
 
 def _settings_signature(rendered: RenderedZoo) -> object:
@@ -245,10 +423,10 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
     site: LiveSite
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        url = urlsplit(self.path)
+        path = url.path
         if path == VERSION_PATH:
-            state = {"version": self.site.version, "error": self.site.failure}
-            self._send(200, "application/json", json.dumps(state, ensure_ascii=False).encode())
+            self._send_state(parse_qs(url.query))
             return
         if any(part.startswith(".") for part in path.split("/")):
             self.send_error(404)
@@ -257,15 +435,36 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
         if target.is_dir():
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
+            page = self._page_of(target)
+            token = self.site.token(page)  # before the file is read: a page written meanwhile reloads once more
             text = target.read_text(encoding="utf-8")
             failure = self.site.failure
             if failure is not None:
                 text = with_failure_banner(text, failure, path.lstrip("/").split("/", 1)[0])
             at = text.rfind("</body>")
-            text = text[:at] + RELOAD_SCRIPT + text[at:] if at >= 0 else text + RELOAD_SCRIPT
+            script = reload_script(page, token)
+            text = text[:at] + script + text[at:] if at >= 0 else text + script
             self._send(200, "text/html; charset=utf-8", text.encode("utf-8"))
             return
         super().do_GET()
+
+    def _page_of(self, target: Path) -> str:
+        """The served page's name as the builds report it (``en/methods/x.html``)."""
+        try:
+            return target.resolve().relative_to(self.site.html.resolve()).as_posix()
+        except ValueError:
+            return ""
+
+    def _send_state(self, query: dict[str, list[str]]) -> None:
+        """The site's state; with ``page`` and ``token``, held until that page changed (unless ``wait=0``)."""
+        page, token = (query.get(name, [None])[0] for name in ("page", "token"))
+        if page is not None:
+            page = self._page_of(Path(self.translate_path(page)) / ("index.html" if page.endswith("/") else ""))
+        if page is not None and token is not None and query.get("wait", ["1"])[0] != "0":
+            state = self.site.wait_for_change(page, token, LONG_POLL_SECONDS)
+        else:
+            state = self.site.state(page)
+        self._send(200, "application/json", json.dumps(state, ensure_ascii=False).encode())
 
     def _send(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
@@ -277,6 +476,17 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # quiet: the terminal shows builds, not requests
+
+
+def reload_script(page: str, token: str) -> str:
+    """The script a served page gets: it asks whether ``page`` changed since ``token`` and reloads when it did."""
+    values = {"PAGE": _script_string(f"/{page}"), "TOKEN": _script_string(token)}
+    return re.sub(r"\b(PAGE|TOKEN)\b", lambda found: values[found[1]], RELOAD_SCRIPT)  # one pass
+
+
+def _script_string(text: str) -> str:
+    """``text`` as a JavaScript string literal that cannot end the ``<script>`` element."""
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def with_failure_banner(page: str, failure: str, language: str) -> str:
@@ -346,8 +556,14 @@ def watch_and_rebuild(site: LiveSite, stop: threading.Event, echo: Callable[[str
 
 
 def describe(reports: Sequence[BuildReport], seconds: float) -> str:
-    lines = [f"built {', '.join(r.language for r in reports)} in {seconds:.1f} s"]
+    """What the terminal says about a build: its languages and time, a first pass's, failures and warnings."""
+    full = [report.language for report in reports if not report.preview]
+    lines = [f"built {', '.join(full)} in {seconds:.1f} s"]
+    if first := [report for report in reports if report.preview]:
+        lines[0] += " (the edited pages first: " + ", ".join(f"{r.language} in {r.seconds:.1f} s" for r in first) + ")"
+    said = set()
     for report in reports:
-        if not report.ok or report.messages:
+        if (not report.ok or report.messages) and (report.language, report.messages) not in said:
+            said.add((report.language, report.messages))
             lines.append(f"{report.language}: {'failed' if not report.ok else 'warnings'}:\n{report.messages}")
     return "\n".join(lines)
