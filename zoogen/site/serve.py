@@ -6,9 +6,9 @@ writes only the pages whose text changed, and each application re-reads and writ
 Catalogs and the Sphinx templates and static files are read once per application (Python's gettext caches
 catalogs), so a change there restarts the applications.
 
-A rebuild after an edit runs in two passes when it changed method pages and pages that aggregate them (the
-all-models page, the overview): first only the edited method pages are written and built, in the languages a
-browser is watching (all when none is); then every changed page in every language. Each served page carries a
+A rebuild after an edit runs in two passes when it changed the pages of methods the zoo had: first only those
+pages are rendered, written and built, in the languages a browser is watching (all when none is), while this
+process renders the rest; then every changed page (the all-models page, the overview) in every language. Each served page carries a
 small script that asks ``/_zoogen/version`` whether that page changed (a request the server holds until it did,
 or for `LONG_POLL_SECONDS`) and reloads it when it did: a page reloads as soon as the pass that wrote it ends.
 
@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoogen.errors import ZoogenError
 from zoogen.export.files import EXPORTS_DIR
 from zoogen.export.publish import write_exports
-from zoogen.render.pages import METHODS_DIR, PageSet
+from zoogen.render.pages import PageSet, render_pages
 from zoogen.site.build import (
     REDIRECT,
     confoverrides,
@@ -48,7 +48,7 @@ from zoogen.site.build import (
     remove_build_state,
     standalone_conf_dir,
 )
-from zoogen.site.source import RenderedZoo, render_zoo
+from zoogen.site.source import RenderedZoo, ZooInputs, load_inputs, render_inputs
 
 HOST = "127.0.0.1"
 PARENT_CHECK_SECONDS = 1.0
@@ -213,6 +213,7 @@ class LiveSite:
         self.source, self.html = workdir / "src", workdir / "html"
         self.locale_dir: Path | None = None
         self._settings: object = None
+        self._rendered: RenderedZoo | None = None  # the rendering the applications last built
         self._workers: dict[str, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
         self._published = _Published()
         self._changed = threading.Condition()  # notified when something is published
@@ -235,9 +236,9 @@ class LiveSite:
 
     def start(self, rendered: RenderedZoo | None = None) -> list[BuildReport]:
         """Render the zoo and start (and wait for) one application per language: a full build."""
-        rendered = rendered or self._render()
+        rendered = rendered or render_inputs(self._load())
         self._write_pages(rendered)
-        self._settings = _settings_signature(rendered)
+        self._rendered, self._settings = rendered, _settings_signature(rendered)
         context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
                    else multiprocessing.get_context("spawn"))
         for language in self.languages:
@@ -256,25 +257,43 @@ class LiveSite:
         return reports
 
     def rebuild(self) -> list[BuildReport]:
-        """Re-render the zoo, write the changed pages and rebuild every language incrementally: the edited
-        method pages first (in the watched languages) when other pages changed too, then everything."""
-        rendered = self._render()
+        """Reload the zoo, write the changed pages and rebuild every language incrementally. When the pages of
+        methods the zoo had changed, those are written and built first, in the languages a browser watches
+        (while this process renders the rest), then everything."""
+        inputs = self._load()
+        first: Sequence[str] = ()
+        if self._rendered is not None and set(self._workers) == set(self.languages):
+            preview = self._preview(self._rendered, inputs)
+            if preview is not None:
+                first = self._send(BuildRequest(preview, preview=True), self.watched_languages())
+        rendered = render_inputs(inputs)  # meanwhile
+        reports = self._collect(first, pending=True) if first else []
         if _settings_signature(rendered) != self._settings or set(self._workers) != set(self.languages):
             # read once per application, or an application is gone (a failed start): start anew
             self.stop()
             self._stopped = False
-            return self.start(rendered)
-        changed = self._changed_pages(rendered)
-        first = [docname for docname in changed if docname.startswith(f"{METHODS_DIR}/")]
-        reports: list[BuildReport] = []
-        if first and len(first) < len(changed):
-            self._write_pages(rendered, first)
-            watched = self.watched_languages()
-            reports = self._build(BuildRequest(rendered, preview=True), watched, pending=True)
+            return [*reports, *self.start(rendered)]
         self._write_pages(rendered)
-        reports = [*reports, *self._build(BuildRequest(rendered), self.languages)]
+        self._rendered = rendered
+        reports += self._collect(self._send(BuildRequest(rendered), self.languages))
         self._write_exports(rendered)  # then the downloads (about 0.3 s on MMPose): no CPU taken from the builds
         return reports
+
+    def _preview(self, previous: RenderedZoo, inputs: ZooInputs) -> RenderedZoo | None:
+        """What a first pass builds: the pages of the edited methods, rendered and written, the other pages as
+        ``previous`` had them. None when no page of a method the zoo had before changed (a new method's page
+        waits for the overview that lists it)."""
+        before = {method.id: method for method in previous.zoo.methods}
+        edited = [method.id for method in inputs.zoo.methods if method != before.get(method.id, method)]
+        if not edited:
+            return None
+        pages = render_pages(inputs.zoo, inputs.records, methods=edited)
+        changed = {docname: text for docname, text in pages.pages.items() if self._differs(docname, text)}
+        if not changed:
+            return None
+        PageSet(pages=changed).write(self.source)
+        merged = PageSet(pages={**previous.pages.pages, **pages.pages}, links={**previous.pages.links, **pages.links})
+        return RenderedZoo(merged, previous.title, previous.locale_dir, inputs.zoo, inputs.records, inputs.warnings)
 
     def restart(self) -> list[BuildReport]:
         """New applications (catalogs, Sphinx templates or static files changed): a full build."""
@@ -327,21 +346,19 @@ class LiveSite:
         with self._changed:
             return self._published.token(page)
 
-    def _render(self) -> RenderedZoo:
-        rendered = render_zoo(self.zoo, self.results, self.strict)
-        self.locale_dir = rendered.locale_dir.resolve() if rendered.locale_dir else None
+    def _load(self) -> ZooInputs:
+        """The zoo and its records, loaded again (`ZoogenError` when the zoo has errors)."""
+        inputs = load_inputs(self.zoo, self.results, self.strict)
+        locale_dir = inputs.zoo.info.locale_dir
+        self.locale_dir = locale_dir.resolve() if locale_dir else None
         with self._changed:  # the zoo loads again
             self._set_failure("zoo", None)
-        return rendered
+        return inputs
 
-    def _changed_pages(self, rendered: RenderedZoo) -> list[str]:
-        """The pages whose text differs from what the source folder holds."""
-        changed = []
-        for docname, text in rendered.pages.pages.items():
-            path = self.source / f"{docname}.md"
-            if not (path.is_file() and path.read_text(encoding="utf-8") == text):
-                changed.append(docname)
-        return changed
+    def _differs(self, docname: str, text: str) -> bool:
+        """Whether page ``docname`` of the source folder has another text than ``text``."""
+        path = self.source / f"{docname}.md"
+        return not (path.is_file() and path.read_text(encoding="utf-8") == text)
 
     def _write_pages(self, rendered: RenderedZoo, docnames: Sequence[str] | None = None) -> None:
         """Write the changed pages (of ``docnames``; all by default, and then pages that left the zoo go)."""
@@ -358,11 +375,12 @@ class LiveSite:
         """The language-neutral exports, written once beside the languages (as `zoogen build` publishes them)."""
         write_exports(rendered.zoo, self.html / EXPORTS_DIR, rendered.records)
 
-    def _build(self, request: BuildRequest, languages: Sequence[str], *, pending: bool = False) -> list[BuildReport]:
-        languages = [language for language in languages if language in self._workers]  # one may have ended
+    def _send(self, request: BuildRequest, languages: Sequence[str]) -> list[str]:
+        """Ask each of ``languages`` to build ``request``; the languages asked (one may have ended)."""
+        languages = [language for language in languages if language in self._workers]
         for language in languages:
             self._workers[language][1].send(request)
-        return self._collect(languages, pending=pending)
+        return languages
 
     def failed(self, error: str) -> None:
         """A build that ended before Sphinx ran (the zoo does not load): the pages say so."""
