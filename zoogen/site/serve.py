@@ -8,9 +8,11 @@ catalogs), so a change there restarts the applications.
 
 A rebuild after an edit runs in two passes when it changed the pages of methods the zoo had: first only those
 pages are rendered, written and built, in the languages a browser is watching (all when none is), while this
-process renders the rest; then every changed page (the all-models page, the overview) in every language. Each served page carries a
-small script that asks ``/_zoogen/version`` whether that page changed (a request the server holds until it did,
-or for `LONG_POLL_SECONDS`) and reloads it when it did: a page reloads as soon as the pass that wrote it ends.
+process renders the rest; then every changed page (the all-models page, the overview) in every language.
+
+Each served page carries a small script that asks ``/_zoogen/version`` whether that page changed (a request the
+server holds until it did, or for `LONG_POLL_SECONDS`) and reloads it when it did: a page reloads as soon as the
+pass that wrote it ends.
 
 A build that failed (the zoo does not load, or a language's Sphinx run failed) shows in the browser: every
 HTML page served, in every language, carries a banner with the error (escaped) until a build succeeds, and
@@ -166,22 +168,36 @@ def _language_worker(conn: Connection, source: Path, html_dir: Path, doctrees: P
             conn.send(report(started, app, preview=request.preview))
 
 
+# What the HTML builder redoes on every build that a first pass leaves to the second: copying the static files
+# (unchanged since the application started) and writing the search page
+FIRST_PASS_SKIPS = ("copy_assets", "gen_additional_pages")
+
+
 @contextlib.contextmanager
 def _edited_pages_only(app: object) -> Iterator[None]:
     """A first pass writes the pages it re-reads and no other: not the pages whose table of contents lists them
-    (Sphinx's ``files_to_rebuild``: the overview), which the second pass writes. The environment keeps them."""
-    env = app.env  # type: ignore[attr-defined]
+    (Sphinx's ``files_to_rebuild``: the overview), which the second pass writes (the environment keeps them),
+    nor what `FIRST_PASS_SKIPS` names."""
+    env, builder = app.env, app.builder  # type: ignore[attr-defined]
     kept = env.files_to_rebuild
 
     def forget(app: object, builder: object) -> None:  # after the environment was pickled, before the writing
         env.files_to_rebuild = {}
 
     listener = app.connect("write-started", forget)  # type: ignore[attr-defined]
+    for name in FIRST_PASS_SKIPS:
+        setattr(builder, name, _nothing)
     try:
         yield
     finally:
+        for name in FIRST_PASS_SKIPS:
+            delattr(builder, name)  # the builder's own method again
         app.disconnect(listener)  # type: ignore[attr-defined]
         env.files_to_rebuild = kept
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass
