@@ -58,6 +58,10 @@ VERSION_PATH = "/_zoogen/version"
 LONG_POLL_SECONDS = 20.0  # how long a page's question "did I change?" is held open when nothing changes
 HIDDEN_POLL_MILLISECONDS = 1000  # a hidden tab asks without waiting (a browser opens few connections per host)
 WATCHED_SECONDS = 30.0  # a language whose page asked this recently is being watched
+# Sphinx names the static files a page loads with a checksum of their content (``theme.css?v=9edc463e``): a
+# changed file has another URL, so the browser may keep one without asking again
+CHECKSUMMED = re.compile(r"(?:^|&)v=[0-9a-f]{8,}(?:&|$)")
+CACHE_SECONDS = 3600
 # ``TOKEN`` and ``PAGE`` are filled in per page (`reload_script`)
 RELOAD_SCRIPT = """<script>(function () {
   var page = PAGE, token = TOKEN;
@@ -480,7 +484,13 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
             text = text[:at] + script + text[at:] if at >= 0 else text + script
             self._send(200, "text/html; charset=utf-8", text.encode("utf-8"))
             return
+        self._cacheable = CHECKSUMMED.search(url.query) is not None
         super().do_GET()
+
+    def end_headers(self) -> None:
+        if getattr(self, "_cacheable", False):  # a reloading page takes it from the cache, unasked
+            self.send_header("Cache-Control", f"max-age={CACHE_SECONDS}")
+        super().end_headers()
 
     def _page_of(self, target: Path) -> str:
         """The served page's name as the builds report it (``en/methods/x.html``)."""
@@ -573,7 +583,8 @@ def watch_and_rebuild(site: LiveSite, stop: threading.Event, echo: Callable[[str
     from watchfiles import watch
 
     locale_dir = site.locale_dir
-    for changes in watch(*watched_paths(site, locale_dir), stop_event=stop, debounce=200, step=50,
+    # step: the quiet time that ends a batch of changes (an editor's save is a burst of events within a few ms)
+    for changes in watch(*watched_paths(site, locale_dir), stop_event=stop, debounce=200, step=20,
                          rust_timeout=500, yield_on_timeout=False):
         kinds = {change_kind(Path(path), locale_dir) for _, path in changes
                  if not Path(path).is_relative_to(site.workdir)} - {None}  # not what the builds write
