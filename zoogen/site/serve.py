@@ -238,7 +238,6 @@ class LiveSite:
         self._published = _Published()
         self._changed = threading.Condition()  # notified when something is published
         self._watching: dict[str, float] = {}  # language -> when a page of it last asked (monotonic)
-        self._stopped = False
 
     @property
     def version(self) -> int:
@@ -291,7 +290,6 @@ class LiveSite:
         if _settings_signature(rendered) != self._settings or set(self._workers) != set(self.languages):
             # read once per application, or an application is gone (a failed start): start anew
             self.stop()
-            self._stopped = False
             return [*reports, *self.start(rendered)]
         self._write_pages(rendered)
         self._rendered = rendered
@@ -318,7 +316,6 @@ class LiveSite:
     def restart(self) -> list[BuildReport]:
         """New applications (catalogs, Sphinx templates or static files changed): a full build."""
         self.stop()
-        self._stopped = False
         return self.start()
 
     def stop(self) -> None:
@@ -329,9 +326,6 @@ class LiveSite:
             if process.is_alive():
                 process.terminate()
         self._workers.clear()
-        with self._changed:  # pages waiting for a change get their answer now
-            self._stopped = True
-            self._changed.notify_all()
 
     def watched_languages(self) -> tuple[str, ...]:
         """The languages a page open in a browser asked about lately (all of them when none did)."""
@@ -350,7 +344,7 @@ class LiveSite:
         language = page.split("/", 1)[0]
         with self._changed:
             self._watching[language] = time.monotonic()
-            self._changed.wait_for(lambda: self._stopped or self._published.token(page) != token, timeout)
+            self._changed.wait_for(lambda: self._published.token(page) != token, timeout)
             self._watching[language] = time.monotonic()
             return self._state(page)
 
@@ -371,8 +365,6 @@ class LiveSite:
         inputs = load_inputs(self.zoo, self.results, self.strict)
         locale_dir = inputs.zoo.info.locale_dir
         self.locale_dir = locale_dir.resolve() if locale_dir else None
-        with self._changed:  # the zoo loads again
-            self._set_failure("zoo", None)
         return inputs
 
     def _differs(self, docname: str, text: str) -> bool:
@@ -380,11 +372,8 @@ class LiveSite:
         path = self.source / f"{docname}.md"
         return not (path.is_file() and path.read_text(encoding="utf-8") == text)
 
-    def _write_pages(self, rendered: RenderedZoo, docnames: Sequence[str] | None = None) -> None:
-        """Write the changed pages (of ``docnames``; all by default, and then pages that left the zoo go)."""
-        if docnames is not None:
-            PageSet(pages={docname: rendered.pages.pages[docname] for docname in docnames}).write(self.source)
-            return
+    def _write_pages(self, rendered: RenderedZoo) -> None:
+        """Write the changed pages; pages that left the zoo go."""
         rendered.pages.write(self.source)
         wanted = {self.source / f"{docname}.md" for docname in rendered.pages.pages}
         for page in self.source.rglob("*.md"):
@@ -425,6 +414,7 @@ class LiveSite:
             published = self._published
             published.version += 1
             published.pending = pending
+            self._set_failure("zoo", None)  # it loaded: a pass was built
             for report in reports:
                 self._set_failure(report.language, None if report.ok else report.messages or "failed")
                 for page in report.pages:
