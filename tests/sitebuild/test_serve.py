@@ -137,6 +137,30 @@ def test_serve_keeps_build_state_private(served):
     assert not list((work / "html").rglob(".doctrees"))
 
 
+@pytest.mark.slow
+def test_pages_are_never_cached_and_checksummed_static_files_are(served):
+    _, base, _, _ = served
+    with urllib.request.urlopen(f"{base}/en/methods/{METHOD}.html", timeout=10) as response:
+        assert response.headers["Cache-Control"] == "no-store"
+        html = response.read().decode("utf-8")
+    static = re.findall(r'(?:href|src)="(?:\.\./)*(_static/[^"?]+)\?v=([0-9a-f]+)"', html)
+    assert static
+    for path, checksum in static:
+        with urllib.request.urlopen(f"{base}/en/{path}?v={checksum}", timeout=10) as response:
+            assert response.headers["Cache-Control"].startswith("max-age="), path
+    with urllib.request.urlopen(f"{base}/en/{static[0][0]}", timeout=10) as response:  # no checksum: asked again
+        assert response.headers["Cache-Control"] is None
+
+
+def test_the_reload_script_holds_its_page_name_as_text():
+    from zoogen.site.serve import reload_script
+
+    script = reload_script('en/methods/a</script><img src=x onerror=alert(1)>TOKEN.html', "3.1")
+    assert script.count("</script>") == 1 and "<img" not in script
+    assert 'token = "3.1"' in script  # the name's TOKEN stays part of the name
+    assert '"/en/methods/a\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003eTOKEN.html"' in script
+
+
 def test_what_each_changed_file_sets_off(tmp_path: Path):
     from zoogen.site.serve import PAGE_TEMPLATES_DIR, SITE_PACKAGE_DIR, change_kind
 
