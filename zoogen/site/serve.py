@@ -56,7 +56,9 @@ HOST = "127.0.0.1"
 PARENT_CHECK_SECONDS = 1.0
 VERSION_PATH = "/_zoogen/version"
 LONG_POLL_SECONDS = 20.0  # how long a page's question "did I change?" is held open when nothing changes
-HIDDEN_POLL_MILLISECONDS = 1000  # a hidden tab asks without waiting (a browser opens few connections per host)
+# A hidden tab asks without waiting, once a second: a browser opens six connections per host, and a tab's held
+# question takes one
+HIDDEN_POLL_MILLISECONDS = 1000
 WATCHED_SECONDS = 30.0  # a language whose page asked this recently is being watched
 # Sphinx names the static files a page loads with a checksum of their content (``theme.css?v=9edc463e``): a
 # changed file has another URL, so the browser may keep one without asking again
@@ -64,15 +66,22 @@ CHECKSUMMED = re.compile(r"(?:^|&)v=[0-9a-f]{8,}(?:&|$)")
 CACHE_SECONDS = 3600
 # ``TOKEN`` and ``PAGE`` are filled in per page (`reload_script`)
 RELOAD_SCRIPT = """<script>(function () {
-  var page = PAGE, token = TOKEN;
+  var page = PAGE, token = TOKEN, asking = null, timer = null;
   function ask() {
-    var wait = document.hidden ? "0" : "1";
+    clearTimeout(timer);
+    if (asking) { asking.abort(); }
+    var wait = document.hidden ? "0" : "1", mine = asking = new AbortController();
     fetch("VERSION_PATH?page=" + encodeURIComponent(page) + "&token=" + encodeURIComponent(token) + "&wait=" + wait,
-          {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (d) {
+          {cache: "no-store", signal: mine.signal}).then(function (r) { return r.json(); }).then(function (d) {
       if (d.token !== token) { location.reload(); return; }
-      if (wait === "1") { ask(); } else { setTimeout(ask, HIDDEN_MS); }
-    }).catch(function () { setTimeout(ask, 1000); });
+      if (asking !== mine) { return; }
+      asking = null;
+      if (wait === "1") { ask(); } else { timer = setTimeout(ask, HIDDEN_MS); }
+    }).catch(function () {
+      if (asking === mine) { asking = null; timer = setTimeout(ask, 1000); }
+    });
   }
+  document.addEventListener("visibilitychange", ask);
   ask();
 })();</script>""".replace("VERSION_PATH", VERSION_PATH).replace("HIDDEN_MS", str(HIDDEN_POLL_MILLISECONDS))
 FAILURE_BANNER_ID = "zoogen-build-failed"
@@ -501,12 +510,15 @@ class ReloadingHandler(SimpleHTTPRequestHandler):
         self._send(200, "application/json", json.dumps(state, ensure_ascii=False).encode())
 
     def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the page went away (reloaded, closed, hidden)
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # quiet: the terminal shows builds, not requests
