@@ -7,8 +7,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -68,6 +70,30 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         process.wait(timeout=30)
 
 
+TOKEN = re.compile(r'var page = "([^"]+)", token = "([^"]+)"')
+
+
+def page_token(html: str) -> tuple[str, str]:
+    """The page name and token that a served page's reload script asks about."""
+    found = TOKEN.search(html)
+    assert found, "no reload script in the page"
+    return found[1], found[2]
+
+
+def ask_in_background(base: str, page: str, token: str) -> tuple[threading.Thread, dict]:
+    """The question a page's script asks (``has page changed since token?``), in a thread; its answer lands in
+    the returned dict."""
+    answer: dict = {}
+
+    def ask() -> None:
+        query = urllib.parse.urlencode({"page": page, "token": token})
+        answer.update(json.loads(fetch(f"{base}/_zoogen/version?{query}")))
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    return thread, answer
+
+
 @pytest.mark.slow
 def test_serve_rebuilds_on_a_metafile_edit_and_tells_the_browser(served):
     zoo, base, process, work = served
@@ -75,16 +101,26 @@ def test_serve_rebuilds_on_a_metafile_edit_and_tells_the_browser(served):
     html = fetch(page)
     assert "36.5" in html and "99.1" not in html
     assert "/_zoogen/version" in html  # the reload script is injected
-    version = json.loads(fetch(f"{base}/_zoogen/version"))["version"]
+    state = json.loads(fetch(f"{base}/_zoogen/version"))
+    assert state["pending"] is False and state["error"] is None
+    tokens = {name: page_token(fetch(f"{base}/en/{name}")) for name in (f"methods/{METHOD}.html", "models.html")}
+    questions = {name: ask_in_background(base, *token) for name, token in tokens.items()}
+    time.sleep(1.0)
+    assert not any(thread.join(0) or answer for thread, answer in questions.values())  # held: nothing changed
 
     metafile = zoo / METHOD / "metafile.yml"
     text = metafile.read_text(encoding="utf-8")
     assert text.count("box AP: 36.5") == 1
     metafile.write_text(text.replace("box AP: 36.5", "box AP: 99.1"), encoding="utf-8")
 
-    # the version (what the pages' script polls) moves once every language is rebuilt
-    wait_for(lambda: json.loads(fetch(f"{base}/_zoogen/version"))["version"] > version, 120,
-             "a rebuild", process)
+    # each page's question is answered once that page was rebuilt: the answer's token differs, and the page
+    # then shows the new number (the method page in a first pass, the all-models page after the second)
+    for name, (thread, answer) in questions.items():
+        thread.join(120)
+        assert answer and answer["token"] != tokens[name][1], name
+        assert "99.1" in fetch(f"{base}/en/{name}"), name
+    wait_for(lambda: (s := json.loads(fetch(f"{base}/_zoogen/version")))["version"] > state["version"]
+             and not s["pending"], 120, "both passes of the rebuild", process)
     for language in ("en", "zh_CN"):
         assert "99.1" in fetch(f"{base}/{language}/methods/{METHOD}.html"), language
         assert "99.1" in fetch(f"{base}/{language}/models.html"), language
@@ -99,6 +135,30 @@ def test_serve_keeps_build_state_private(served):
             fetch(base + hidden)
         assert error.value.code == 404
     assert not list((work / "html").rglob(".doctrees"))
+
+
+@pytest.mark.slow
+def test_pages_are_never_cached_and_checksummed_static_files_are(served):
+    _, base, _, _ = served
+    with urllib.request.urlopen(f"{base}/en/methods/{METHOD}.html", timeout=10) as response:
+        assert response.headers["Cache-Control"] == "no-store"
+        html = response.read().decode("utf-8")
+    static = re.findall(r'(?:href|src)="(?:\.\./)*(_static/[^"?]+)\?v=([0-9a-f]+)"', html)
+    assert static
+    for path, checksum in static:
+        with urllib.request.urlopen(f"{base}/en/{path}?v={checksum}", timeout=10) as response:
+            assert response.headers["Cache-Control"].startswith("max-age="), path
+    with urllib.request.urlopen(f"{base}/en/{static[0][0]}", timeout=10) as response:  # no checksum: asked again
+        assert response.headers["Cache-Control"] is None
+
+
+def test_the_reload_script_holds_its_page_name_as_text():
+    from zoogen.site.serve import reload_script
+
+    script = reload_script('en/methods/a</script><img src=x onerror=alert(1)>TOKEN.html', "3.1")
+    assert script.count("</script>") == 1 and "<img" not in script
+    assert 'token = "3.1"' in script  # the name's TOKEN stays part of the name
+    assert '"/en/methods/a\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003eTOKEN.html"' in script
 
 
 def test_what_each_changed_file_sets_off(tmp_path: Path):

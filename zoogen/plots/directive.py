@@ -23,7 +23,7 @@ from zoogen.plots.data import Plot, PlotPoint, method_plots, overview_plots
 from zoogen.plots.svg import LinkFor, figure_key, render_figure
 from zoogen.plots.words import Words
 from zoogen.records import record_path
-from zoogen.site.context import BuildOptions, build_context, builder_of, note_builder
+from zoogen.site.context import BuildOptions, build_context, builder_of, has_build_context, note_builder
 
 WORDS_DOMAIN = "zoogen"  # the zoo's shared catalog of words (as zoogen.site.transforms reads it)
 
@@ -150,7 +150,10 @@ def draw_overview(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def rewrite_overview(app: Sphinx, env: Any) -> list[str]:
-    """Pages with overview plots are written on every build (their plots may have changed)."""
+    """Pages with overview plots are written on every build (their plots may have changed), but for
+    ``zoogen serve``'s first pass after an edit (the edited pages only; a second pass follows)."""
+    if has_build_context(env) and build_context(env).preview:
+        return []
     return sorted(_overview_docs(env) & set(env.found_docs))
 
 

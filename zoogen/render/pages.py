@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -97,8 +97,11 @@ def render_pages(
     records: Mapping[str, list[VerificationRecord]] | None = None,
     loader: jinja2.BaseLoader | None = None,
     language: str = SOURCE_LANGUAGE,
+    *,
+    methods: Collection[str] | None = None,
 ) -> PageSet:
-    """Every page of the site for ``zoo``.
+    """Every page of the site for ``zoo`` (only the pages of the ``methods`` named, when named: ``zoogen
+    serve`` shows an edited method before the rest is rendered).
 
     The pages are Sphinx's English source; translations come from the catalogs. Rendered with another
     ``language``, zoogen's own words (template texts, registry names) are in that language: the site
@@ -111,7 +114,7 @@ def render_pages(
     current = currencies(zoo.models, newest, configs_root=zoo.root, registry=registry)  # configs as the zoo has them
     footer = getattr(zoo.info, "footer", None) or names.holder(repository_owner(zoo.root), zoo.root.resolve().name)
     pages = PageSet(footer=footer, title=names.zoo_title(zoo.info.title))
-    if language == SOURCE_LANGUAGE:
+    if language == SOURCE_LANGUAGE and methods is None:
         pages.localised = {other: render_pages(zoo, records, loader, other) for other in LOCALISED_LANGUAGES}
     titles = {method.id: method.title for method in zoo.methods}
     common = {"zoo": zoo, "info": zoo.info, "site_title": pages.title, "methods_dir": METHODS_DIR,
@@ -125,9 +128,12 @@ def render_pages(
         pages.pages[docname] = mark_dead_links(text, zoo.info.links_report)
         pages.links[docname] = links
 
-    add("index", "index.md.j2", **_overview_groups(zoo, names))
+    if methods is None:
+        add("index", "index.md.j2", **_overview_groups(zoo, names))
 
     for method in zoo.methods:
+        if methods is not None and method.id not in methods:
+            continue
         report_link = "../" * (method.id.count("/") + 1) + f"{REPORT_PAGE}.md"  # method ids may nest
         marker = Marker(newest, report_link, current, names.gettext, registry) if newest else None
         builder = TableBuilder(names, zoo.info.columns, zoo.info.config_base_url, marker, zoo.info.group_by_tasks)
@@ -141,6 +147,8 @@ def render_pages(
             groups=builder.method_tables(method.models, method.results_of), notes_table=notes_table,
             readme_url=readme_url, report_link=report_link)
 
+    if methods is not None:
+        return pages
     add("statistics", "statistics.md.j2", **_statistics_tables(zoo, names))
     add("models", "models.md.j2", tables=all_models_tables(zoo.models, names, titles, METHODS_DIR))
     add(REPORT_PAGE, "verification.md.j2",

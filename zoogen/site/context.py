@@ -86,6 +86,9 @@ class BuildContext:
     page_links: Mapping[str, Mapping[str, str]]  # each zoo page (docname) -> its reference labels -> URLs
     cell_text: Mapping[str, Mapping[str, str]]  # docname -> data-cell text -> its text in the build's language
     trust: ProseTrust
+    # ``zoogen serve``'s first pass after an edit: only the edited pages are read and written; the pages that
+    # aggregate every method (the overview's plots) wait for the second pass
+    preview: bool = False
 
     @property
     def zoo(self) -> Zoo:
@@ -98,10 +101,11 @@ class BuildContext:
     def is_zoo_page(self, docname: str) -> bool:
         return docname in self.page_links
 
-    def renewed(self, rendered: RenderedZoo, page_links: Mapping[str, Mapping[str, str]]) -> BuildContext:
+    def renewed(self, rendered: RenderedZoo, page_links: Mapping[str, Mapping[str, str]], *,
+                preview: bool = False) -> BuildContext:
         """This context on a new rendering of the same zoo (``zoogen serve`` after an edit)."""
         return dataclasses.replace(self, rendered=rendered, page_links=page_links,
-                                   trust=prose_trust(page_links, rendered.zoo))
+                                   trust=prose_trust(page_links, rendered.zoo), preview=preview)
 
 
 def prose_trust(page_links: Mapping[str, Mapping[str, str]], zoo: Zoo) -> ProseTrust:

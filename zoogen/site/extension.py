@@ -83,11 +83,13 @@ def _generate(app: Sphinx, config: Config) -> None:
                                            prose_trust(page_links, rendered.zoo)))
 
 
-def renew_context(app: Sphinx, rendered: RenderedZoo) -> None:
-    """``zoogen serve``: the next build of ``app`` starts from ``rendered`` (the zoo after an edit). Its changed
-    pages are written; what the site read from the zoo when it started (title, catalogs) stays."""
+def renew_context(app: Sphinx, rendered: RenderedZoo, *, preview: bool = False) -> None:
+    """``zoogen serve``: the next build of ``app`` starts from ``rendered`` (the zoo after an edit), whose pages
+    the caller wrote (``preview``: only the edited ones so far); what the site read from the zoo when it
+    started (title, catalogs) stays."""
     context = build_context(app)
-    set_build_context(app.config, context.renewed(rendered, install_pages(app, context.options, rendered)))
+    links = install_pages(app, context.options, rendered, write=False)
+    set_build_context(app.config, context.renewed(rendered, links, preview=preview))
 
 
 def report_warnings(rendered: RenderedZoo) -> None:
@@ -108,10 +110,12 @@ def enable_myst_extensions(config: Config) -> None:
         config.myst_enable_extensions = [*enabled, *missing]
 
 
-def install_pages(app: Sphinx, options: BuildOptions, rendered: RenderedZoo) -> dict[str, dict[str, str]]:
-    """Write the pages into the source folder (only those whose text changed); return each page's links
-    (by its docname in this site)."""
-    rendered.pages.write(Path(app.srcdir) / options.pages_dir)
+def install_pages(app: Sphinx, options: BuildOptions, rendered: RenderedZoo, *,
+                  write: bool = True) -> dict[str, dict[str, str]]:
+    """Write the pages into the source folder (only those whose text changed; none unless ``write``); return
+    each page's links (by its docname in this site)."""
+    if write:
+        rendered.pages.write(Path(app.srcdir) / options.pages_dir)
     if not options.pages_dir:  # the zoo is the whole site: its pages and nothing else
         app.config.include_patterns = page_patterns(rendered.pages.pages)
     return {options.docname(docname): links for docname, links in rendered.pages.links.items()}

@@ -33,8 +33,17 @@ class RenderedZoo:
     warnings: tuple[Diagnostic, ...] = ()  # the zoo's warnings, for a Sphinx run that reports them itself
 
 
-def render_zoo(zoo: Path, results: Path | None, strict: bool, links_report: Path | None = None) -> RenderedZoo:
-    """Load the zoo and its verification records and render every page (language-neutral).
+@dataclass(frozen=True)
+class ZooInputs:
+    """The zoo loaded (without errors) and its verification records: what a rendering is made from."""
+
+    zoo: Zoo
+    records: Mapping[str, list[VerificationRecord]]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def load_inputs(zoo: Path, results: Path | None, strict: bool, links_report: Path | None = None) -> ZooInputs:
+    """Load the zoo and its verification records; raise `ZoogenError` with the zoo's errors.
 
     ``links_report`` (``zoogen build --links``) replaces zoo.yml's ``links_report``.
     """
@@ -43,5 +52,19 @@ def render_zoo(zoo: Path, results: Path | None, strict: bool, links_report: Path
         details = "\n".join(str(d) for d in loaded.errors)
         raise ZoogenError(f"the zoo at {zoo} has errors:\n{details}")
     records = load_records(results) if results and results.is_dir() else {}
-    return RenderedZoo(render_pages(loaded.zoo, records), loaded.zoo.info.title, loaded.zoo.info.locale_dir,
-                       loaded.zoo, records, tuple(loaded.warnings))
+    return ZooInputs(loaded.zoo, records, tuple(loaded.warnings))
+
+
+def render_inputs(inputs: ZooInputs) -> RenderedZoo:
+    """Every page of the loaded zoo (language-neutral)."""
+    zoo = inputs.zoo
+    return RenderedZoo(render_pages(zoo, inputs.records), zoo.info.title, zoo.info.locale_dir, zoo, inputs.records,
+                       inputs.warnings)
+
+
+def render_zoo(zoo: Path, results: Path | None, strict: bool, links_report: Path | None = None) -> RenderedZoo:
+    """Load the zoo and its verification records and render every page (language-neutral).
+
+    ``links_report`` (``zoogen build --links``) replaces zoo.yml's ``links_report``.
+    """
+    return render_inputs(load_inputs(zoo, results, strict, links_report))
