@@ -1,9 +1,11 @@
-"""Helpers shared by the tiny MMPretrain and MMSegmentation fixtures (tests only)."""
+"""Helpers shared by the tiny MMPretrain, MMSegmentation and MMPose fixtures (tests only)."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -22,3 +24,19 @@ def one_torch_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def train(config: Path, work_dir: Path, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+    """Train ``config`` with MMEngine's runner on ``device`` (no validation pass, one torch thread); returns the
+    runner and the trained weights, on the CPU."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    from tiny_detector import runner_device
+
+    cfg = Config.fromfile(str(config))
+    cfg.work_dir = str(work_dir)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    with runner_device(device), one_torch_thread():
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    return runner, {k: v.detach().cpu().clone() for k, v in runner.model.state_dict().items()}

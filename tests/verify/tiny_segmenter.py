@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tiny_common import one_torch_thread
+from tiny_common import train
 from tiny_detector import runner_device, save_checkpoint
 
 MODEL_NAME = "tiny-fcn_r18-d8_ade20k-64x64"
@@ -226,17 +226,9 @@ def write_tiny_config(configs_root: Path, data_root: Path, *, iters: int = ITERS
 def train_tiny_segmenter(config: Path, work_dir: Path, checkpoint_dir: Path, device: str = "cpu") -> Path:
     """Train the tiny segmenter with MMEngine's runner on ``device``; return the saved checkpoint's path."""
     import mmseg
-    from mmengine.config import Config
-    from mmengine.runner import Runner
     from mmseg.datasets import ADE20KDataset
 
-    cfg = Config.fromfile(str(config))
-    cfg.work_dir = str(work_dir)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None  # no validation pass while training
-    with runner_device(device), one_torch_thread():
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-    state_dict = {k: v.detach().cpu().clone() for k, v in runner.model.state_dict().items()}
+    runner, state_dict = train(config, work_dir, device)
     meta = {
         "mmseg_version": mmseg.__version__,
         "iter": int(runner.iter),
