@@ -70,6 +70,15 @@ def test_each_reason(zoo_setup: dict) -> None:
     newer = dict(VERSIONS, mmdet="3.4.0", torch="2.14.0")
     assert _plan(zoo_setup, versions=newer)[0]["a"] == ["mmdet version changed (3.3.0 -> 3.4.0)",
                                                          "torch version changed (2.13.0 -> 2.14.0)"]
+    record_file = next((zoo_setup["options"].results_dir / "a").glob("*.json"))
+    original = record_file.read_text(encoding="utf-8")
+    data = json.loads(original)
+    data["environment"].update(library="mmpretrain", library_version="1.1.0")  # measured by MMPretrain's evaluator
+    record_file.write_text(json.dumps(data), encoding="utf-8")
+    assert _plan(zoo_setup, versions=dict(VERSIONS, mmpretrain="1.2.0"))[0]["a"] == \
+        ["mmpretrain version changed (1.1.0 -> 1.2.0)"]
+    assert _plan(zoo_setup, versions=dict(VERSIONS, mmpretrain="1.1.0"))[0]["a"] == []
+    record_file.write_text(original, encoding="utf-8")
     later = datetime.now(timezone.utc) + timedelta(days=40)
     assert "older than --max-age" in _plan(zoo_setup, max_age=timedelta(days=30), now=later)[0]["b"][0]
 

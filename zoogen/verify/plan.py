@@ -2,7 +2,8 @@
 
 A model is up to date when its record for the environment tag exists, is ``ok``, is current
 (`zoogen.currency`: the same weights, published numbers, config with its ``_base_`` files and tolerance),
-was measured with the installed zoogen/mmdet/mmcv/torch versions, and is not older than ``max_age``.
+was measured with the installed zoogen/mmdet/mmcv/torch versions (and those of the library whose evaluator
+measured it), and is not older than ``max_age``.
 Reads only files (no torch import, no network).
 """
 
@@ -82,6 +83,11 @@ def _reasons(model: Model, record: VerificationRecord | None, *, tag: str, confi
         old = old.split("+")[0] if name == "torch" and old else old
         if versions.get(name) and old != versions[name]:
             reasons.append(f"{name} version changed ({old} -> {versions[name]})")
+    library = record.environment.library
+    if library and library not in VERSIONED:  # the library whose evaluator measured it (mmpretrain...)
+        installed = versions.get(library) or package_version(library)
+        if installed and record.environment.library_version != installed:
+            reasons.append(f"{library} version changed ({record.environment.library_version} -> {installed})")
     if max_age is not None:
         age = now - parse_date(record.environment.date)
         if age > max_age:
