@@ -8,7 +8,8 @@
 #                                Chromium with a CJK font, and a one-node Slurm cluster (started)
 #   bash tools/setup.sh verify   the site install and the verification stack only (a GPU runner)
 #
-# mmcv 2.1.0 exists on PyPI only as a source package; its build takes about 11-16 minutes on 2 cores.
+# mmcv 2.1.0 exists on PyPI only as a source package; its build takes about 12 minutes on 2 quiet cores (732 s
+# measured against torch 2.14.1; 38 minutes under a load of 4-8). torch 2.14.1 + torchvision 0.29.1 are 5.5 GB.
 # The wheel is kept in $ZOOGEN_WHEEL_CACHE/<key> (default ~/.cache/zoogen/wheels; the key names torch, CUDA,
 # the GPU architectures and Python: tools/mmcv_build.py) and reused by the same build only.
 # On a GPU host (a CUDA build of torch that sees a GPU, or FORCE_CUDA=1) mmcv is built with CUDA ops for
@@ -54,7 +55,7 @@ if ! "$PY" tools/mmcv_build.py installed; then
       echo "Building mmcv 2.1.0 with CUDA ops for TORCH_CUDA_ARCH_LIST=$MMCV_ARCH_LIST (nvcc; minutes per architecture)..."
       build_env=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$MMCV_ARCH_LIST")
     else
-      echo "Building mmcv 2.1.0 with its compiled ops (about 11-16 minutes on 2 cores)..."
+      echo "Building mmcv 2.1.0 with its compiled ops (about 12 minutes on 2 quiet cores)..."
       build_env=(FORCE_CUDA=0 CUDA_VISIBLE_DEVICES=)  # mmcv builds CUDA ops whenever torch sees a GPU
     fi
     # mmcv 2.1.0's source, its C++ standard raised to what this torch's headers need (C++20 from torch 2.10:
