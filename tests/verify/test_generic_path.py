@@ -124,7 +124,7 @@ def test_imagenet_ade20k_and_pose_layouts_move_to_the_data_root(mmengine_config,
     root = tmp_path / "ade"
     (root / "images" / "validation").mkdir(parents=True)
     point_test_data(ade, root)
-    assert missing_data(ade) == [f"data_prefix seg_map_path annotations/validation "
+    assert missing_data(ade) == [f"data_prefix.seg_map_path annotations/validation "
                                  f"({root.resolve() / 'annotations' / 'validation'})"]
 
     pose = mmengine_config(dict(default_scope="mmpose", test_dataloader=dict(dataset=dict(
@@ -208,7 +208,7 @@ def test_missing_data_and_other_datasets_stop_at_resolve_before_any_download(tmp
         (record,) = run("mmpretrain", [cls], tmp_path / "empty", Notes()).records
         assert (record.status, record.step, record.environment.library) == ("error", "resolve", "mmpretrain")
         assert "test set of configs/resnet/resnet18_8xb32_in1k.py (ImageNet) is not under --data-root" \
-            in record.error and "val" in record.error
+            in record.error and "missing split val (" in record.error
         (record,) = run("mmseg", [elsewhere], ade, Notes()).records
         assert (record.status, record.step) == ("error", "resolve")
         assert "tests on ADE20KDataset, which is none of the datasets the metafile publishes (Cityscapes)" \

@@ -163,13 +163,15 @@ def missing_data(cfg: Config) -> list[str]:
             if path is not None and not path.exists():
                 missing.append(f"{name} {dataset.get(name)} ({path})")
         prefix = dataset.get("data_prefix")
+        what = "data_prefix"
         if not prefix and isinstance(dataset.get("split"), str) and dataset["split"]:
-            prefix = dataset["split"]  # ImageNet-style: split "val" reads val/ (and meta/val.txt when present)
-        prefixes = prefix.items() if isinstance(prefix, dict) else [("data_prefix", prefix)]
+            prefix, what = dataset["split"], "split"  # ImageNet-style: split "val" reads val/ (and meta/val.txt)
+        prefixes = [(f"data_prefix.{k}", v) for k, v in prefix.items()] if isinstance(prefix, dict) else [
+            (what, prefix)]
         for name, value in prefixes:
             folder = _under(root, value)
             if folder is not None and not folder.exists():
-                missing.append(f"data_prefix {name} {value} ({folder})")
+                missing.append(f"{name} {value} ({folder})")
     evaluators = cfg.get("test_evaluator")
     for metric in evaluators if isinstance(evaluators, list) else [evaluators]:
         if isinstance(metric, dict) and isinstance(metric.get("ann_file"), str):
