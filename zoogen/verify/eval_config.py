@@ -143,6 +143,11 @@ def _under(root: Path, value: Any) -> Path | None:
     return path if path.is_absolute() else root / path
 
 
+def _named(field: str, written: Any, path: Path) -> str:
+    """``ann_file meta/val.txt (/data/in1k/meta/val.txt)``; an absolute path is shown once."""
+    return f"{field} {written}" + ("" if str(written) == str(path) else f" ({path})")
+
+
 def missing_data(cfg: Config) -> list[str]:
     """What the (moved) test set would read and is missing: ``"ann_file meta/val.txt (/data/in1k/meta/val.txt)"``.
 
@@ -161,7 +166,7 @@ def missing_data(cfg: Config) -> list[str]:
         for name in ("ann_file", "bbox_file"):  # bbox_file: MMPose's person detections, read at test time
             path = _under(root, dataset.get(name))
             if path is not None and not path.exists():
-                missing.append(f"{name} {dataset.get(name)} ({path})")
+                missing.append(_named(name, dataset.get(name), path))
         prefix = dataset.get("data_prefix")
         what = "data_prefix"
         if not prefix and isinstance(dataset.get("split"), str) and dataset["split"]:
@@ -171,7 +176,7 @@ def missing_data(cfg: Config) -> list[str]:
         for name, value in prefixes:
             folder = _under(root, value)
             if folder is not None and not folder.exists():
-                missing.append(f"{name} {value} ({folder})")
+                missing.append(_named(name, value, folder))
     evaluators = cfg.get("test_evaluator")
     for metric in evaluators if isinstance(evaluators, list) else [evaluators]:
         if isinstance(metric, dict) and isinstance(metric.get("ann_file"), str):
