@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tiny_common import train
-from tiny_detector import runner_device, save_checkpoint
+from tiny_common import build, library_test_loop, train
+from tiny_detector import save_checkpoint
 
 MODEL_NAME = "tiny-resnet_in1k"
 CONFIG_REL = "configs/tiny/tiny-resnet_in1k.py"
@@ -241,15 +241,10 @@ def reference_metrics(
     """MMPretrain's own test loop, as ``tools/test.py`` runs it (``load_from`` = the file), on ``device``;
     keys ``accuracy/top1`` and ``accuracy/top5``, in percent."""
     from mmengine.config import Config
-    from mmengine.runner import Runner
 
     cfg = Config.fromfile(str(config))
     cfg.test_dataloader.dataset.data_root = str(Path(data_root).resolve())
-    cfg.work_dir = str(work_dir)
-    cfg.load_from = str(checkpoint)
-    with runner_device(device):
-        metrics = Runner.from_cfg(cfg).test()
-    return {key: float(value) for key, value in metrics.items()}
+    return library_test_loop(cfg, checkpoint, work_dir, device)
 
 
 def published_metrics(reference: Mapping[str, float]) -> dict[str, float]:
@@ -308,15 +303,5 @@ Models:
 
 def build_all(root: Path) -> dict[str, Any]:
     """Data, config, trained checkpoint and reference metrics under ``root``; returns their paths."""
-    root = Path(root)
-    data_root = make_tiny_imagenet(root / "data" / "imagenet")
-    config = write_tiny_config(root / "mmpretrain", data_root)
-    checkpoint = train_tiny_classifier(config, root / "work" / "train", root / "checkpoints")
-    metrics = reference_metrics(config, checkpoint, data_root, root / "work" / "test")
-    return {
-        "data_root": str(data_root),
-        "configs_root": str(root / "mmpretrain"),
-        "config": str(config),
-        "checkpoint": str(checkpoint),
-        "reference_metrics": metrics,
-    }
+    return build(root, "imagenet", make_tiny_imagenet,
+                 "mmpretrain", write_tiny_config, train_tiny_classifier, reference_metrics)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +40,32 @@ def train(config: Path, work_dir: Path, device: str = "cpu") -> tuple[Any, dict[
         runner = Runner.from_cfg(cfg)
         runner.train()
     return runner, {k: v.detach().cpu().clone() for k, v in runner.model.state_dict().items()}
+
+
+def library_test_loop(cfg: Any, checkpoint: Path, work_dir: Path, device: str = "cpu") -> dict[str, float]:
+    """The library's own test loop, as ``tools/test.py`` runs it (``load_from`` = the file), on ``device``."""
+    from mmengine.runner import Runner
+    from tiny_detector import runner_device
+
+    cfg.work_dir = str(work_dir)
+    cfg.load_from = str(checkpoint)
+    with runner_device(device):
+        metrics = Runner.from_cfg(cfg).test()
+    return {key: float(value) for key, value in metrics.items()}
+
+
+def build(root: Path, data_folder: str, make_data: Callable[[Path], Path], configs_folder: str,
+          write_config: Callable[[Path, Path], Path], train_model: Callable[[Path, Path, Path], Path],
+          reference: Callable[[Path, Path, Path, Path], dict[str, float]]) -> dict[str, Any]:
+    """Data, config, trained checkpoint and reference metrics of a tiny fixture under ``root``; their paths."""
+    root = Path(root)
+    data_root = make_data(root / "data" / data_folder)
+    config = write_config(root / configs_folder, data_root)
+    checkpoint = train_model(config, root / "work" / "train", root / "checkpoints")
+    return {
+        "data_root": str(data_root),
+        "configs_root": str(root / configs_folder),
+        "config": str(config),
+        "checkpoint": str(checkpoint),
+        "reference_metrics": reference(config, checkpoint, data_root, root / "work" / "test"),
+    }

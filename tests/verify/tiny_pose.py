@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tiny_common import train
-from tiny_detector import runner_device, save_checkpoint
+from tiny_common import build, library_test_loop, train
+from tiny_detector import save_checkpoint
 
 MODEL_NAME = "tiny-td-hm_coco"
 CONFIG_REL = "configs/tiny/tiny-td-hm_coco.py"
@@ -320,17 +320,12 @@ def reference_metrics(
     """MMPose's own test loop, as ``tools/test.py`` runs it (``load_from`` = the file), on ``device``; keys
     ``coco/AP``, ``coco/AP .5``, ``coco/AP .75``, ``coco/AP (M)``, ``coco/AP (L)``, ``coco/AR``... (fractions)."""
     from mmengine.config import Config
-    from mmengine.runner import Runner
 
     cfg = Config.fromfile(str(config))
     data_root = Path(data_root).resolve()
     cfg.test_dataloader.dataset.data_root = str(data_root) + "/"
     cfg.test_evaluator.ann_file = str(data_root / "annotations" / "person_keypoints_val2017.json")
-    cfg.work_dir = str(work_dir)
-    cfg.load_from = str(checkpoint)
-    with runner_device(device):
-        metrics = Runner.from_cfg(cfg).test()
-    return {key: float(value) for key, value in metrics.items()}
+    return library_test_loop(cfg, checkpoint, work_dir, device)
 
 
 def published_metrics(reference: Mapping[str, float]) -> dict[str, float]:
@@ -381,15 +376,5 @@ Models:
 
 def build_all(root: Path) -> dict[str, Any]:
     """Data, config, trained checkpoint and reference metrics under ``root``; returns their paths."""
-    root = Path(root)
-    data_root = make_tiny_coco_keypoints(root / "data" / "coco")
-    config = write_tiny_config(root / "mmpose", data_root)
-    checkpoint = train_tiny_pose(config, root / "work" / "train", root / "checkpoints")
-    metrics = reference_metrics(config, checkpoint, data_root, root / "work" / "test")
-    return {
-        "data_root": str(data_root),
-        "configs_root": str(root / "mmpose"),
-        "config": str(config),
-        "checkpoint": str(checkpoint),
-        "reference_metrics": metrics,
-    }
+    return build(root, "coco", make_tiny_coco_keypoints,
+                 "mmpose", write_tiny_config, train_tiny_pose, reference_metrics)
