@@ -239,13 +239,15 @@ def test_run_writes_one_record_per_model_and_goes_on_after_errors(setup: dict) -
     assert backend.calls[0]["checkpoint"]["state_dict"]["w"].tolist() == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("problem", ["data", "configs", "results", "cache"])
+@pytest.mark.parametrize("problem", ["data", "data-file", "configs", "results", "cache"])
 def test_run_level_problem_is_one_usage_error_and_no_record(setup: dict, tmp_path: Path, problem: str) -> None:
     options = setup["options"]
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
     if problem == "data":
         options.data_root = tmp_path / "no-coco"
+    elif problem == "data-file":
+        options.data_root = blocker
     elif problem == "configs":
         options.configs_root = tmp_path / "no-configs"
     elif problem == "results":
@@ -256,8 +258,8 @@ def test_run_level_problem_is_one_usage_error_and_no_record(setup: dict, tmp_pat
     with pytest.raises(RunError) as info:
         run_verification([make_model(f"m{i}", weights=setup["url"]) for i in range(3)], options=options,
                          environment=environment(), device=None, backend=backend)
-    assert {"data": "--data-root", "configs": "--configs-root", "results": "--results",
-            "cache": "--cache-dir"}[problem] in str(info.value)
+    assert {"data": "--data-root", "data-file": "is not a folder (--data-root)", "configs": "--configs-root",
+            "results": "--results", "cache": "--cache-dir"}[problem] in str(info.value)
     assert not backend.calls
     assert not (options.results_dir.exists() and any(options.results_dir.rglob("*.json")))
 

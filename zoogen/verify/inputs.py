@@ -95,7 +95,8 @@ def check_run(options: VerifyOptions, models: Sequence[Model] = ()) -> DataRoot:
     to the results)."""
     root = options.data_root
     if not root.is_dir():
-        raise RunError(f"the data folder {root} does not exist (--data-root)")
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise RunError(f"the data folder {root} {what} (--data-root)")
     try:
         data = resolve_dataset(root)
     except StepError as exc:
